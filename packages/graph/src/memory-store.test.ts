@@ -1,0 +1,4 @@
+import { MemoryGraphStore } from './store.js'
+import { describeGraphStore } from './store-suite.js'
+
+describeGraphStore('MemoryGraphStore', () => new MemoryGraphStore())

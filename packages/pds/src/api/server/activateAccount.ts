@@ -1,0 +1,14 @@
+// com.atproto.server.activateAccount: hosting resumes with an `#account` event and an empty
+// commit, so downstream services resynchronize (account-lifecycle.md "Account Reactivation").
+import type { XrpcServer } from '@welkin/xrpc'
+import type { AccessCredentials, PdsContext } from '../../context.js'
+
+export function register(server: XrpcServer, ctx: PdsContext): void {
+  server.method<AccessCredentials>(
+    'com.atproto.server.activateAccount',
+    async ({ auth }) => {
+      await ctx.store.accounts.activate(auth.did)
+    },
+    { auth: ctx.auth.accessFull },
+  )
+}

@@ -1,0 +1,4 @@
+import { sqliteBackend } from '../testing.js'
+import { describeHttpSuite } from './http-suite.js'
+
+describeHttpSuite(sqliteBackend)
