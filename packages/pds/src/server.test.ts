@@ -246,7 +246,7 @@ describe('PDS access token expiry', () => {
 
   beforeAll(async () => {
     plc = await startPlcServer(new PlcDirectory(await openPlcStore({})), { port: 0 })
-    pds = await startPds({ didPlcUrl: plc.url }, { accessTokenTtlSec: 1 })
+    pds = await startPds({ didPlcUrl: plc.url }, { accessTokenTtlSec: 3 })
   })
 
   afterAll(async () => {
@@ -258,7 +258,8 @@ describe('PDS access token expiry', () => {
     const agent = new AtpAgent({ service: pds.url })
     await agent.createAccount({ handle: 'bob.test', password: 'bob password' })
     const stale = agent.session!.accessJwt
-    await new Promise((r) => setTimeout(r, 2100))
+    // `exp` counts whole seconds: a 3 s token lives 2-3 s, long enough for the retry on a loaded machine.
+    await new Promise((r) => setTimeout(r, 3100))
     const raw = await xrpc(pds, 'com.atproto.server.getSession', { token: stale })
     expect(raw).toMatchObject({ status: 400, body: { error: 'ExpiredToken' } })
     const { data } = await agent.com.atproto.server.getSession()

@@ -238,7 +238,9 @@ describe('fuzz', () => {
     )
     await fc.assert(
       fc.asyncProperty(junkArb, async (junk) => {
-        const answer = await rawExchange(srv.port, junk, 3000)
+        // Half-close: a prefix of a valid request (a lone "L" could begin "LOCK") would otherwise
+        // wait out the header timeout, which the slow-client test below covers on its own.
+        const answer = await rawExchange(srv.port, junk, 3000, true)
         expect(answer).not.toMatch(/^HTTP\/1\.1 5\d\d/)
       }),
       { numRuns: 60 },
@@ -246,5 +248,23 @@ describe('fuzz', () => {
     const health = await fetch(`${srv.url}/xrpc/_health`)
     expect(health.status).toBe(200)
     expect(srv.logger.errors).toEqual([])
+  })
+})
+
+describe('a client that stalls mid-request', () => {
+  it('is cut off once the header timeout passes, and the server goes on serving', async () => {
+    const slow = await startServer(() => {}, { timeouts: { headersMs: 400 } })
+    try {
+      const started = Date.now()
+      // "L" could begin "LOCK": the parser waits for more, so only the timeout ends this.
+      const answer = await rawExchange(slow.port, 'L', 5000)
+      const waited = Date.now() - started
+      expect(waited).toBeGreaterThanOrEqual(300)
+      expect(waited).toBeLessThan(4000)
+      expect(answer).not.toMatch(/^HTTP\/1\.1 5\d\d/)
+      expect((await fetch(`${slow.url}/xrpc/_health`)).status).toBe(200)
+    } finally {
+      await slow.close()
+    }
   })
 })

@@ -118,14 +118,15 @@ export class XrpcServer {
       })
     }
     const t = opts.timeouts ?? {}
+    const headersMs = t.headersMs ?? 20_000
     this.server = createServer(
       {
         maxHeaderSize: opts.maxHeaderBytes ?? 16 * 1024,
-        headersTimeout: t.headersMs ?? 20_000,
+        headersTimeout: headersMs,
         requestTimeout: t.requestMs ?? 120_000,
         keepAliveTimeout: t.keepAliveMs ?? 15_000,
         // How often the two timeouts above are checked; Node's default (30 s) makes them coarse.
-        connectionsCheckingInterval: 2_000,
+        connectionsCheckingInterval: Math.min(2_000, Math.max(50, Math.floor(headersMs / 4))),
         noDelay: true,
       },
       this.handler,

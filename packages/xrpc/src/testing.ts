@@ -70,8 +70,17 @@ export function httpRequest(
   })
 }
 
-/** Writes bytes straight to a socket and returns everything read until the server closes it. */
-export function rawExchange(port: number, data: string | Uint8Array, timeoutMs = 5000): Promise<string> {
+/**
+ * Writes bytes straight to a socket and returns everything read until the server closes it.
+ * With `halfClose` the client ends its side after writing, as a client with nothing more to
+ * send does; without it a partial request waits for the server's header timeout.
+ */
+export function rawExchange(
+  port: number,
+  data: string | Uint8Array,
+  timeoutMs = 5000,
+  halfClose = false,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')
     const chunks: Buffer[] = []
@@ -85,7 +94,8 @@ export function rawExchange(port: number, data: string | Uint8Array, timeoutMs =
       clearTimeout(timer)
       resolve(Buffer.concat(chunks).toString('utf8'))
     })
-    socket.write(data)
+    if (halfClose) socket.end(data)
+    else socket.write(data)
   })
 }
 

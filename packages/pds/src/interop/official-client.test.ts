@@ -1,7 +1,9 @@
 // The official client, @atproto/api 0.19.9 (AtpAgent), used unchanged against a Welkin PDS
 // registering DIDs at an in-process Welkin PLC directory: one user's whole story, sign-up to
-// deletes, with every write read back through the client. Access tokens live one second here
-// so the client's own ExpiredToken -> refreshSession path runs.
+// deletes, with every write read back through the client. Access tokens live four seconds here
+// so the client's own ExpiredToken -> refreshSession path runs. (`exp` counts whole seconds, so a
+// token lives between TTL-1 and TTL seconds; one second was too short for a loaded CI machine,
+// where the retry after a refresh could itself arrive expired.)
 import { AtpAgent, type AtpSessionData, AtUri, type BlobRef } from '@atproto/api'
 import { solidPng } from '@welkin/interop'
 import { openPlcStore, PlcDirectory, type PlcServer, startPlcServer } from '@welkin/plc'
@@ -22,7 +24,7 @@ let imageRef: BlobRef
 
 beforeAll(async () => {
   plc = await startPlcServer(new PlcDirectory(await openPlcStore({ dataDir: plcDir.path })), { port: 0 })
-  world = await startWorld(plc.url, {}, { accessTokenTtlSec: 1, refreshGraceSec: 0 })
+  world = await startWorld(plc.url, {}, { accessTokenTtlSec: 4, refreshGraceSec: 0 })
 })
 
 afterAll(async () => {
@@ -78,7 +80,7 @@ describe('@atproto/api against Welkin', () => {
     expect(second.refreshJwt).not.toBe(first.refreshJwt)
     expect(persisted.at(-1)?.evt).toBe('update')
 
-    await sleep(2100)
+    await sleep(4100)
     // The expired token as such is refused the way the client recognises ...
     const stale = await rawXrpc(world.url, 'com.atproto.server.getSession', { token: second.accessJwt })
     expect(stale.status).toBe(400)
