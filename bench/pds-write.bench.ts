@@ -85,7 +85,7 @@ interface ClientResult {
 class RawConnection {
   readonly #socket: Socket
   readonly #host: string
-  #buffer = Buffer.alloc(0)
+  #buffer: Buffer = Buffer.alloc(0)
   #waiting: ((r: { status: number; body: Buffer }) => void) | undefined
 
   constructor(url: string) {
