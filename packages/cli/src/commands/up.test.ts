@@ -1,13 +1,9 @@
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { plcService } from '../up/plc.js'
 import { startAll, stopAll } from './up.js'
-
-const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/welkin.js')
 
 describe('welkin up', () => {
   let dir: string
@@ -46,28 +42,4 @@ describe('welkin up', () => {
     await expect(startAll([probe, failing], dir, () => undefined)).rejects.toThrow('no')
     expect(closed).toBe(true)
   })
-
-  it('runs as a process that prints its URLs and stops within seconds on Ctrl-C', async () => {
-    const child = spawn(process.execPath, [bin, 'up', '--data', join(dir, 'proc')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    child.stdout.on('data', (b) => {
-      out += b
-    })
-    child.stderr.on('data', (b) => {
-      out += b
-    })
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)))
-    const deadline = Date.now() + 60_000
-    while (!out.includes('Press Ctrl-C') && Date.now() < deadline) {
-      if (child.exitCode !== null) break
-      await new Promise((r) => setTimeout(r, 100))
-    }
-    expect(out).toContain('http://127.0.0.1:2582')
-    const t0 = Date.now()
-    child.kill('SIGINT')
-    expect(await exited).toBe(0)
-    expect(Date.now() - t0).toBeLessThan(5_000)
-  }, 90_000)
 })
