@@ -14,6 +14,15 @@ const bad = (message: string): never => {
 /** `{state, props: {prop: value}, sigs: {prop: base64}}` -> updates, shape-checked only. */
 export function parseSignedPut(soul: string, body: object): Update[] {
   const { state, props, sigs, ...rest } = body as Record<string, unknown>
+  // Bare properties, as a public soul takes them: say what is missing, not which fields are odd.
+  if (sigs === undefined) {
+    throw new MeshApiError(
+      400,
+      'SignatureRequired',
+      `${soul.slice(0, 80)} is user space: writes must be signed by its key, as {state, props, sigs} ` +
+        '(welkin mesh put --key signs them)',
+    )
+  }
   if (Object.keys(rest).length > 0) bad(`unknown fields in a signed put: ${Object.keys(rest).join(', ')}`)
   if (typeof state !== 'number' || !Number.isSafeInteger(state) || state < 0)
     bad('a signed put needs "state", a non-negative integer')

@@ -3,6 +3,7 @@
 //   GET  /v1/graph/{soul}       {soul, data, state}; 404 when the soul is unknown
 //   PUT  /v1/graph/{soul}       public soul: a JSON object of properties;
 //                               user space: {state, props, sigs: {prop: base64 signature}}
+//                               (400 SignatureRequired without sigs)
 //   GET  /v1/events[?soul=…]    Server-Sent Events of changes (all, or to the given souls)
 //   GET  /v1/diagnostics        peers and latency, topics, DHT, messages, sync, graph
 //   GET  /metrics               Prometheus text
