@@ -39,7 +39,7 @@ export interface MeshNodeOptions {
   onError?: (err: unknown, where: string) => void
 }
 
-export const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws']
+export { DEFAULT_LISTEN } from './defaults.js'
 
 export function positiveInt(name: string, v: number | undefined, dflt: number, min = 1): number {
   if (v === undefined) return dflt

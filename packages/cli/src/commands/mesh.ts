@@ -2,17 +2,16 @@
 // HTTP API) until Ctrl-C; `put`, `get` and `keygen` talk to a running node's API.
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+// The client entry does not load libp2p, so put/get/keygen start fast; serving imports the rest.
 import {
-  createMeshNode,
   DEFAULT_API_PORT,
   DEFAULT_LISTEN,
   MeshApiClient,
   MeshConfigError,
   MeshError,
   readKeyFile,
-  startMeshApi,
   writeKeyFile,
-} from '@welkin/mesh'
+} from '@welkin/mesh/client'
 import { type Command, type CommandContext, CommandError, UsageError } from '../command.js'
 
 const DEFAULT_API = `http://127.0.0.1:${DEFAULT_API_PORT}`
@@ -56,6 +55,7 @@ async function serve(ctx: CommandContext): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`unknown subcommand '${positionals[0]}'`)
   const apiPort = parsePort(values['api-port'])
   const dataDir = resolve(values.data ?? 'data/mesh')
+  const { createMeshNode, startMeshApi } = await import('@welkin/mesh')
   let node: ReturnType<typeof createMeshNode>
   try {
     node = createMeshNode({

@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { GraphError, isUserSpace } from '@welkin/graph'
+import { DEFAULT_API_PORT } from '../defaults.js'
 import { MeshApiError, MeshStoreError } from '../errors.js'
 import { renderMetrics } from '../metrics.js'
 import type { MeshNode } from '../node.js'
@@ -18,7 +19,7 @@ import { decodeSegment, readJson, sendError, sendJson, splitTarget } from './htt
 import { parseSignedPut, putStatus } from './put.js'
 import { SseHub } from './sse.js'
 
-export const DEFAULT_API_PORT = 7878
+export { DEFAULT_API_PORT }
 
 export interface MeshApiOptions {
   /** Default DEFAULT_API_PORT (7878); 0 picks a free port. */
