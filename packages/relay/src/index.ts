@@ -5,6 +5,7 @@
 // admin endpoints, Prometheus metrics, and an archival mode that keeps full repos.
 
 export { type ArchivedRepo, type ArchiveOptions, ArchiveStore } from './archive/archive-store.js'
+export { ArchiveCorruptError } from './archive/corrupt-error.js'
 export {
   DEFAULT_PLC_URL,
   DEFAULT_RELAY_PORT,

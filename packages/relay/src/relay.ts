@@ -85,7 +85,15 @@ export async function createRelay(config: RelayConfig, opts: CreateRelayOptions 
   const hostStore = new HostStore(db)
   const verifier = new VerifierPool({ workers: config.verifyWorkers })
   const archive = config.archive
-    ? new ArchiveStore(join(config.dataDir, 'archive.sqlite'), { policy, maxRepoBytes: config.maxRepoBytes })
+    ? new ArchiveStore(join(config.dataDir, 'archive.sqlite'), {
+        policy,
+        maxRepoBytes: config.maxRepoBytes,
+        readErrors: registry.counter(
+          'relay_archive_read_errors_total',
+          'Archive reads that found a damaged shard (answered as RepoNotFound/BlockNotFound), by reason',
+          ['reason'],
+        ),
+      })
     : undefined
   const identity = new IdentityService({
     plcUrl: config.plcUrl,

@@ -1,12 +1,16 @@
 // getRepo, getRecord, getBlocks: from the archive in archival mode; otherwise a redirect to the
 // account's PDS (sync.md: an upstream "may instead simply use an HTTP redirect to the PDS").
+// getRepo `since` (lexicon: "the revision ('rev') of the repo to create a diff from") answers
+// the blocks stored for revs after it, as the official PDS does; a damaged archive answers the
+// lexicon's RepoNotFound / BlockNotFound with a message saying so, never a 500.
 import type { ServerResponse } from 'node:http'
 import { CID, encodeCar } from '@welkin/data'
-import { exportRepoCar, getRecordProof } from '@welkin/repo'
+import { getRecordProof } from '@welkin/repo'
 import { InvalidRequestError, type XrpcServer } from '@welkin/xrpc'
 import type { RelayContext } from '../context.js'
 import { hostOrigin } from '../hostname.js'
 import { hostingStatus, type RepoState } from '../state/repo-state.js'
+import { asXrpc, carBody, damagedRepo } from './car-body.js'
 import { repoNotFound } from './errors.js'
 
 const CAR = 'application/vnd.ipld.car'
@@ -40,13 +44,13 @@ function queryOf(req: { url?: string }): URLSearchParams {
 }
 
 export function getRepo(server: XrpcServer, ctx: RelayContext): void {
-  server.method('com.atproto.sync.getRepo', ({ params, req, res }) => {
+  server.method('com.atproto.sync.getRepo', async ({ params, req, res }) => {
     const did = params.did as string
     const state = activeState(ctx, did)
-    const archived = ctx.archive?.repo(did)
     if (!ctx.archive) return redirect(res, state, 'com.atproto.sync.getRepo', queryOf(req))
-    if (!archived) throw repoNotFound(did)
-    return { encoding: CAR, body: exportRepoCar(ctx.archive.blockstore(did), archived.head) }
+    if (!ctx.archive.repo(did)) throw repoNotFound(did)
+    const since = params.since as string | undefined
+    return { encoding: CAR, body: await carBody(ctx.archive.exportCar(did, since), damagedRepo) }
   })
 
   server.method('com.atproto.sync.getRecord', async ({ params, req, res }) => {
@@ -55,13 +59,17 @@ export function getRepo(server: XrpcServer, ctx: RelayContext): void {
     if (!ctx.archive) return redirect(res, state, 'com.atproto.sync.getRecord', queryOf(req))
     const archived = ctx.archive.repo(did)
     if (!archived) throw repoNotFound(did)
-    const proof = await getRecordProof(
-      ctx.archive.blockstore(did),
-      archived.head,
-      params.collection as string,
-      params.rkey as string,
-    )
-    return { encoding: CAR, body: encodeCar([proof.commit], proof.blocks) }
+    try {
+      const proof = await getRecordProof(
+        ctx.archive.blockstore(did),
+        archived.head,
+        params.collection as string,
+        params.rkey as string,
+      )
+      return { encoding: CAR, body: encodeCar([proof.commit], proof.blocks) }
+    } catch (err) {
+      throw asXrpc(err, damagedRepo)
+    }
   })
 
   server.method('com.atproto.sync.getBlocks', ({ params, req, res }) => {
@@ -79,7 +87,12 @@ export function getRepo(server: XrpcServer, ctx: RelayContext): void {
       } catch {
         throw new InvalidRequestError(`not a CID: ${String(s).slice(0, 100)}`)
       }
-      const bytes = store.getBytes(cid) as Uint8Array | null
+      let bytes: Uint8Array | null
+      try {
+        bytes = store.getBytes(cid)
+      } catch (err) {
+        throw asXrpc(err, (message) => new InvalidRequestError(message, 'BlockNotFound'))
+      }
       if (!bytes) throw new InvalidRequestError(`Could not find block: ${s}`, 'BlockNotFound')
       blocks.push({ cid, bytes })
     }

@@ -1,13 +1,17 @@
 // Archival mode against a fake PDS: first sight backfills with getRepo, later commits extend the
 // archive, getRepo/getRecord/getBlocks are served from it (and verify), compaction drops what
-// updates and deletes left behind, and a #sync forces a fresh backfill.
+// updates and deletes left behind, and a #sync forces a fresh backfill. getRepo `since` answers
+// the diff after a rev; a damaged shard answers the lexicon's errors (never a 500), is counted,
+// and the account is backfilled on its next commit.
+import { closeSync, openSync, readSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
 import { readCar } from '@welkin/data'
 import { openPlcStore, PlcDirectory, type PlcServer, startPlcServer } from '@welkin/plc'
 import { verifyRecordProof, verifyRepoCar } from '@welkin/repo'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Relay } from '../relay.js'
 import { FakePds } from '../testing/fake-pds.js'
-import { requestCrawl, startTestRelay, tempDir } from '../testing/harness.js'
+import { requestCrawl, startTestRelay, tempDir, xrpcGet } from '../testing/harness.js'
 import { waitUntil } from '../testing/stream-reader.js'
 
 let plcDir: ReturnType<typeof tempDir>
@@ -109,5 +113,71 @@ describe('archival mode', () => {
     pds.sync(a)
     await waitUntil(() => relay.ctx.archive?.repo(a.did)?.rev === a.repo.head!.commit.rev, 15_000, 'resync')
     expect(pds.getRepoCalls).toBe(2)
+  })
+
+  it('answers getRepo since a rev with the blocks of the later commits only', async () => {
+    const a = [...pds.accounts.values()][0]
+    const since = a.repo.head!.commit.rev
+    const want = new Set<string>()
+    for (let i = 0; i < 2; i++) {
+      const data = await pds.commit(a)
+      for (const cid of data.relevantBlocks.cids()) want.add(cid.toString())
+    }
+    const head = a.repo.head!.cid.toString()
+    want.add(head)
+    await waitUntil(() => relay.ctx.archive?.repo(a.did)?.rev === a.repo.head!.commit.rev, 15_000, 'commits')
+    const diff = await getCar(`/xrpc/com.atproto.sync.getRepo?did=${a.did}&since=${since}`)
+    expect(diff.status).toBe(200)
+    const { roots, blocks } = await readCar(diff.bytes)
+    expect(roots[0].toString()).toBe(head)
+    expect([...blocks.cids()].map((c) => c.toString()).sort()).toEqual([...want].sort())
+    const bad = await xrpcGet(relay.url, 'com.atproto.sync.getRepo', { did: a.did, since: 'yesterday' })
+    expect(bad.status).toBe(400)
+  })
+
+  it('answers a damaged archive with RepoNotFound / BlockNotFound, counts it, and backfills on the next commit', async () => {
+    const a = [...pds.accounts.values()][0]
+    const archive = relay.ctx.archive!
+    const head = archive.repo(a.did)!.head
+    const at = archive.index.block(a.did, head)!
+    // Flip one byte of the head commit's block in its shard file.
+    const fd = openSync(join(archive.files.dir, at.file), 'r+')
+    const byte = Buffer.alloc(1)
+    readSync(fd, byte, 0, 1, at.off + 10)
+    byte[0] ^= 0xff
+    writeSync(fd, byte, 0, 1, at.off + 10)
+    closeSync(fd)
+
+    const repo = await xrpcGet(relay.url, 'com.atproto.sync.getRepo', { did: a.did })
+    expect(repo.status).toBe(400)
+    expect(repo.body.error).toBe('RepoNotFound')
+    expect(String(repo.body.message)).toMatch(/damaged \(hash-mismatch\)/)
+    const diff = await xrpcGet(relay.url, 'com.atproto.sync.getRepo', { did: a.did, since: '2222222222222' })
+    expect(diff.status).toBe(400)
+    expect(diff.body.error).toBe('RepoNotFound')
+    const [collection, rkey] = a.repo.rkeys[0].split('/')
+    const record = await xrpcGet(relay.url, 'com.atproto.sync.getRecord', { did: a.did, collection, rkey })
+    expect(record.body.error).toBe('RepoNotFound')
+    const block = await xrpcGet(relay.url, 'com.atproto.sync.getBlocks', {
+      did: a.did,
+      cids: head.toString(),
+    })
+    expect(block.status).toBe(400)
+    expect(block.body.error).toBe('BlockNotFound')
+    const metrics = await (await fetch(`${relay.url}/metrics`)).text()
+    expect(metrics).toMatch(/relay_archive_read_errors_total\{reason="hash-mismatch"\} [1-9]/)
+    expect(archive.repo(a.did)!.damaged).toBe(true)
+
+    const calls = pds.getRepoCalls
+    await pds.commit(a)
+    await waitUntil(
+      () => archive.repo(a.did)?.rev === a.repo.head!.commit.rev && !archive.repo(a.did)!.damaged,
+      15_000,
+      'repaired by a backfill',
+    )
+    expect(pds.getRepoCalls).toBe(calls + 1)
+    const again = await getCar(`/xrpc/com.atproto.sync.getRepo?did=${a.did}`)
+    expect(again.status).toBe(200)
+    await verifyRepoCar(again.bytes, { did: a.did, key: a.keypair.did() })
   })
 })
