@@ -1,6 +1,6 @@
 // The interop record vectors: records checked against lexicon/catalog/*.json.
 import { readdirSync } from 'node:fs'
-import { CID, InvalidDataError, jsonToData, RAW } from '@welkin/data'
+import { InvalidDataError, jsonToData } from '@welkin/data'
 import { expect, it } from 'vitest'
 import { describeInterop, interopPath, readInteropJson } from '../../../test/support/interop.js'
 import { ValidationError } from './errors.js'

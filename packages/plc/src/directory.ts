@@ -13,6 +13,7 @@ import {
   PlcOpError,
   preparePlcOp,
 } from '@welkin/identity'
+import { assertOpRate, DEFAULT_OP_RATE_LIMITS, type OpRateLimits } from './op-limits.js'
 import type { PlcStore, StoredOp } from './store/types.js'
 
 export const MAX_EXPORT_COUNT = 1000
@@ -23,6 +24,12 @@ export interface PlcDirectoryOptions {
    * directory; stored legacy genesis ops are always served and validated.
    */
   acceptLegacyCreate?: boolean
+  /**
+   * Per-DID caps on accepted ops (default 10 per hour, 30 per day, 100 per week). An object
+   * replaces the defaults: a window it leaves out (or sets to 0) is off. `false` turns all off.
+   * Ops that nullify others (recovery) are never refused by these caps.
+   */
+  opLimits?: OpRateLimits | false
 }
 
 /** Current state of a DID: its data, deactivated, or unknown. */
@@ -59,13 +66,18 @@ function auditEntry(op: StoredOp): AuditLogEntry {
 export class PlcDirectory {
   readonly store: PlcStore
   readonly #acceptLegacyCreate: boolean
+  readonly #opLimits: OpRateLimits
 
   constructor(store: PlcStore, opts: PlcDirectoryOptions = {}) {
     this.store = store
     this.#acceptLegacyCreate = opts.acceptLegacyCreate ?? false
+    this.#opLimits = opts.opLimits === false ? {} : { ...(opts.opLimits ?? DEFAULT_OP_RATE_LIMITS) }
   }
 
-  /** Validates and appends an op; throws PlcOpError (a 4xx) when it is refused. */
+  /**
+   * Validates and appends an op; throws PlcOpError (a 400) when it is invalid and
+   * RateLimitedError (a 429) when the DID has used up its op budget.
+   */
   async submit(did: string, op: unknown): Promise<StoredOp> {
     assertPlcDid(did)
     // Everything that needs no history is checked before taking the DID's write lock.
@@ -78,6 +90,8 @@ export class PlcDirectory {
     }
     return this.store.appendOp(did, (history, now) => {
       const accepted = assureValidNextPreparedOp(did, history, prepared, { now })
+      // Validation first: only a valid op can be a recovery, and recoveries are never capped.
+      if (accepted.nullified.length === 0) assertOpRate(did, history, now, this.#opLimits)
       return { operation: prepared.op, cid: prepared.cid, nullify: accepted.nullified }
     })
   }

@@ -22,3 +22,17 @@ export class HttpError extends PlcDirectoryError {
     this.code = code
   }
 }
+
+/**
+ * A write refused by a rate limit (per DID or per client): answered 429 with Retry-After.
+ * `retryAfter` is in whole seconds, at least 1.
+ */
+export class RateLimitedError extends PlcDirectoryError {
+  override name = 'RateLimitedError'
+  readonly retryAfter: number
+
+  constructor(message: string, retryAfter: number) {
+    super(message)
+    this.retryAfter = Math.max(1, Math.ceil(retryAfter))
+  }
+}

@@ -10,9 +10,17 @@ export {
   type PlcDirectoryOptions,
   type SeqExportEntry,
 } from './directory.js'
-export { HttpError, PlcDirectoryError, PlcStoreError } from './errors.js'
+export { HttpError, PlcDirectoryError, PlcStoreError, RateLimitedError } from './errors.js'
+export {
+  addressKey,
+  type ClientRateLimit,
+  ClientRateLimiter,
+  clientAddress,
+  DEFAULT_CLIENT_RATE_LIMIT,
+} from './http/client-limit.js'
 export { createPlcHandler, DEFAULT_MAX_BODY_BYTES, type PlcHandlerOptions } from './http/handler.js'
 export { DEFAULT_PLC_PORT, type PlcServer, type PlcServerOptions, startPlcServer } from './http/server.js'
+export { DEFAULT_OP_RATE_LIMITS, type OpRateLimits } from './op-limits.js'
 export { type OpenStoreOptions, openPlcStore, SQLITE_FILE } from './store/open.js'
 export { openPostgresStore, PostgresPlcStore, type PostgresStoreOptions } from './store/postgres.js'
 export { openSqliteStore, SqlitePlcStore, type SqliteStoreOptions } from './store/sqlite.js'

@@ -15,8 +15,8 @@ export const TEST_PG_URL = 'postgres://postgres@127.0.0.1:5432/test'
 
 export interface Backend {
   name: 'sqlite' | 'postgres'
-  /** Opens a store; the same `where` reopens the same data. */
-  open(where: string): Promise<PlcStore>
+  /** Opens a store; the same `where` reopens the same data. `clock` replaces Date.now. */
+  open(where: string, opts?: { clock?: () => number }): Promise<PlcStore>
   /** A fresh location (temp dir or schema). */
   fresh(): Promise<string>
   /** Removes a location made by fresh(). */
@@ -25,8 +25,8 @@ export interface Backend {
 
 export const sqliteBackend: Backend = {
   name: 'sqlite',
-  async open(dir) {
-    return openSqliteStore({ path: join(dir, 'plc.sqlite') })
+  async open(dir, opts) {
+    return openSqliteStore({ path: join(dir, 'plc.sqlite'), clock: opts?.clock })
   },
   async fresh() {
     return mkdtempSync(join(tmpdir(), 'welkin-plc-'))
@@ -38,8 +38,8 @@ export const sqliteBackend: Backend = {
 
 export const postgresBackend: Backend = {
   name: 'postgres',
-  async open(schema) {
-    return openPostgresStore({ url: TEST_PG_URL, schema, poolSize: 4 })
+  async open(schema, opts) {
+    return openPostgresStore({ url: TEST_PG_URL, schema, poolSize: 4, clock: opts?.clock })
   },
   async fresh() {
     return `plc_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`

@@ -6,13 +6,22 @@ import { type Command, CommandError, UsageError } from '../command.js'
 
 const usage = `Usage:
   welkin plc [--port N] [--host ADDR] [--data DIR | --db postgres://...] [--db-schema NAME]
+             [--trusted-proxies N]
       Serves a did:plc directory: GET /:did, /:did/data, /:did/log, /:did/log/audit,
       /:did/log/last, /export; POST /:did; GET /_health.
   --port       default ${DEFAULT_PLC_PORT}
   --host       default 127.0.0.1 (use 0.0.0.0 to serve other machines)
   --data       directory for the SQLite database (default ./data/plc)
   --db         PostgreSQL URL, for several directory processes sharing one database
-  --db-schema  PostgreSQL schema (default public)`
+  --db-schema  PostgreSQL schema (default public)
+  --trusted-proxies  reverse proxies in front of the directory (default 0); POSTs are rate
+               limited per client, taken from X-Forwarded-For only when this is set`
+
+function parseProxies(raw: string | undefined): number {
+  if (raw === undefined) return 0
+  if (!/^\d{1,2}$/.test(raw)) throw new UsageError(`--trusted-proxies must be a small number, got ${raw}`)
+  return Number(raw)
+}
 
 function parsePort(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_PLC_PORT
@@ -33,12 +42,14 @@ export const plcCommand: Command = {
         data: { type: 'string' },
         db: { type: 'string' },
         'db-schema': { type: 'string' },
+        'trusted-proxies': { type: 'string' },
       },
     })
     if (values.data && values.db) throw new UsageError('give --data or --db, not both')
     if (values.db && !/^postgres(ql)?:\/\//.test(values.db))
       throw new UsageError('--db must be a postgres:// URL')
     const port = parsePort(values.port)
+    const trustedProxies = parseProxies(values['trusted-proxies'])
     const dataDir = values.db ? undefined : (values.data ?? 'data/plc')
     let store: Awaited<ReturnType<typeof openPlcStore>>
     try {
@@ -51,6 +62,7 @@ export const plcCommand: Command = {
       server = await startPlcServer(new PlcDirectory(store), {
         port,
         host: values.host,
+        trustedProxies,
         onError: (err) => ctx.err(`welkin plc: ${(err as Error)?.stack ?? String(err)}`),
       })
     } catch (err) {

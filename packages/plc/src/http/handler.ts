@@ -4,7 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { PlcOpError } from '@welkin/identity'
 import type { PlcDirectory } from '../directory.js'
-import { HttpError, PlcStoreError } from '../errors.js'
+import { HttpError, PlcStoreError, RateLimitedError } from '../errors.js'
+import { type ClientRateLimit, ClientRateLimiter, clientAddress } from './client-limit.js'
 import { readJson, send, sendError, sendJson } from './io.js'
 
 export interface PlcHandlerOptions {
@@ -14,6 +15,16 @@ export interface PlcHandlerOptions {
   version?: string
   /** Called with unexpected errors (a 5xx), for logging. */
   onError?: (err: unknown, req: IncomingMessage) => void
+  /**
+   * Token bucket per client address on POSTs (default 60/s, burst 300, 10,000 clients
+   * remembered); `false` turns it off. Answered 429 with Retry-After.
+   */
+  postRateLimit?: ClientRateLimit | false
+  /**
+   * How many reverse proxies sit in front of the directory (default 0). Only then is
+   * X-Forwarded-For believed, and only the entries those proxies appended.
+   */
+  trustedProxies?: number
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024
@@ -118,7 +129,22 @@ async function didRoute(
   throw new HttpError(404, 'NotFound', `no such route: /${did}/${sub}`)
 }
 
-async function route(dir: PlcDirectory, req: IncomingMessage, res: ServerResponse, opts: PlcHandlerOptions) {
+async function route(
+  dir: PlcDirectory,
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: PlcHandlerOptions,
+  limiter: ClientRateLimiter | undefined,
+) {
+  if (req.method === 'POST' && limiter) {
+    const client = clientAddress(req, opts.trustedProxies)
+    const wait = limiter.take(client)
+    if (wait > 0) {
+      // Refused before reading the body: don't spend bandwidth on it, drop the connection after.
+      res.setHeader('connection', 'close')
+      throw new RateLimitedError(`too many requests from ${client}; retry in ${wait} s`, wait)
+    }
+  }
   const url = new URL(req.url ?? '/', 'http://plc.invalid')
   const path = url.pathname
   // /xrpc/_health too: every Welkin HTTP service answers the same health path.
@@ -148,6 +174,11 @@ async function route(dir: PlcDirectory, req: IncomingMessage, res: ServerRespons
 
 /** The request handler alone, so tests and embedders need not bind a port. */
 export function createPlcHandler(dir: PlcDirectory, opts: PlcHandlerOptions = {}): Handler {
+  const proxies = opts.trustedProxies ?? 0
+  if (!Number.isInteger(proxies) || proxies < 0) {
+    throw new RangeError(`trustedProxies must be a non-negative integer, got ${proxies}`)
+  }
+  const limiter = opts.postRateLimit === false ? undefined : new ClientRateLimiter(opts.postRateLimit)
   return (req, res) => {
     res.setHeader('access-control-allow-origin', '*')
     if (req.method === 'OPTIONS') {
@@ -157,13 +188,18 @@ export function createPlcHandler(dir: PlcDirectory, opts: PlcHandlerOptions = {}
       res.end()
       return
     }
-    route(dir, req, res, opts).catch((err: unknown) => {
+    route(dir, req, res, opts, limiter).catch((err: unknown) => {
       if (err instanceof HttpError) {
         // An unread body would be parsed as the next request on this connection.
         if (err.status === 413) res.setHeader('connection', 'close')
         return sendError(res, err.status, err.code, err.message)
       }
       if (err instanceof PlcOpError) return sendError(res, 400, err.code, err.message)
+      if (err instanceof RateLimitedError) {
+        // RFC 9110 §10.2.3: delay-seconds.
+        res.setHeader('retry-after', String(err.retryAfter))
+        return sendError(res, 429, 'RateLimitExceeded', err.message)
+      }
       opts.onError?.(err, req)
       if (err instanceof PlcStoreError)
         return sendError(res, 503, 'StoreUnavailable', 'the directory storage is unavailable')

@@ -235,6 +235,32 @@ export function describeHttpSuite(backend: Backend, enabled = true): void {
       expect(audit.map((e: { nullified: boolean }) => e.nullified)).toEqual([false, true, false])
     })
 
+    it('answers 429 with Retry-After once a DID reaches its hourly op cap (the default)', async () => {
+      const busy = await TestAccount.create('busy.test')
+      expect((await post(busy.did, busy.genesis)).status).toBe(200)
+      for (let i = 1; i < 10; i++) {
+        const op = await busy.update(`busy${i}.test`)
+        const res = await post(busy.did, op)
+        expect(res.status).toBe(200)
+        await res.arrayBuffer()
+        busy.ops.push(op)
+      }
+      const res = await post(busy.did, await busy.update('one-too-many.test'))
+      expect(res.status).toBe(429)
+      const retryAfter = Number(res.headers.get('retry-after'))
+      expect(retryAfter).toBeGreaterThan(3000)
+      expect(retryAfter).toBeLessThanOrEqual(3600)
+      const body = await res.json()
+      expect(Object.keys(body).sort()).toEqual(['error', 'message'])
+      expect(body.error).toBe('RateLimitExceeded')
+      expect(body.message).toContain('per hour')
+      expect(await auditLength(busy.did)).toBe(10)
+      // A recovery still goes through: it nullifies the last op, signed by the stronger key.
+      const recover = await busy.update('busy.test', busy.ops[8], busy.recovery)
+      expect((await post(busy.did, recover)).status).toBe(200)
+      expect((await getJson(`/${busy.did}`)).body.alsoKnownAs).toEqual(['at://busy.test'])
+    })
+
     it('exports JSON lines by createdAt (legacy) and by seq', async () => {
       const legacy = await fetch(url('/export?count=2'))
       expect(legacy.headers.get('content-type')).toContain('application/jsonlines')

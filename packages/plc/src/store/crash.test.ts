@@ -18,7 +18,8 @@ const WRITER = `
 import { PlcDirectory } from ${JSON.stringify(here('../directory.ts'))}
 import { openSqliteStore } from ${JSON.stringify(here('./sqlite.ts'))}
 import { TestAccount } from ${JSON.stringify(here('../testing.ts'))}
-const dir = new PlcDirectory(openSqliteStore({ path: process.argv[1] }))
+// Caps off: each DID here takes far more than 10 ops an hour, on purpose (crash safety, not limits).
+const dir = new PlcDirectory(openSqliteStore({ path: process.argv[1] }), { opLimits: false })
 const accounts = await Promise.all(Array.from({ length: 16 }, () => TestAccount.create()))
 const ack = (cid) => process.stdout.write(cid + '\\n')
 await Promise.all(accounts.map(async (a) => { await dir.submit(a.did, a.genesis); ack(a.cid()) }))

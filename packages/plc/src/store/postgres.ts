@@ -14,6 +14,8 @@ export interface PostgresStoreOptions {
   schema?: string
   /** Pool size (default 10). */
   poolSize?: number
+  /** Wall clock in ms (default Date.now); tests inject one to move time without sleeping. */
+  clock?: () => number
 }
 
 // Advisory lock namespaces (first key of the two-int form); arbitrary but fixed.
@@ -65,9 +67,11 @@ export class PostgresPlcStore implements PlcStore {
   readonly kind = 'postgres'
   readonly #pool: pg.Pool
   readonly #locks = new KeyedLock()
+  readonly #clock: () => number
 
-  private constructor(pool: pg.Pool) {
+  private constructor(pool: pg.Pool, clock: () => number) {
     this.#pool = pool
+    this.#clock = clock
   }
 
   static async open(opts: PostgresStoreOptions): Promise<PostgresPlcStore> {
@@ -80,7 +84,7 @@ export class PostgresPlcStore implements PlcStore {
     pool.on('error', () => {})
     if (schema)
       pool.on('connect', (client) => void client.query(`SET search_path TO "${schema}"`).catch(() => {}))
-    const store = new PostgresPlcStore(pool)
+    const store = new PostgresPlcStore(pool, opts.clock ?? Date.now)
     try {
       const client = await pool.connect()
       try {
@@ -139,7 +143,7 @@ export class PostgresPlcStore implements PlcStore {
       const history = (
         await client.query<Row>(`SELECT ${COLUMNS} FROM plc_op WHERE did = $1 ORDER BY seq`, [did])
       ).rows.map(toStored)
-      const now = Date.now()
+      const now = this.#clock()
       let decision: ReturnType<DecideFn>
       try {
         decision = decide(history, now)

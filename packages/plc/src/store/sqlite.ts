@@ -15,6 +15,8 @@ export interface SqliteStoreOptions {
   synchronous?: 'full' | 'normal'
   /** Most ops per group commit. */
   maxBatch?: number
+  /** Wall clock in ms (default Date.now); tests inject one to move time without sleeping. */
+  clock?: () => number
 }
 
 interface Row {
@@ -66,6 +68,7 @@ export class SqlitePlcStore implements PlcStore {
   readonly kind = 'sqlite'
   readonly #db: Database.Database
   readonly #maxBatch: number
+  readonly #clock: () => number
   readonly #history: Database.Statement<[string], Row>
   readonly #active: Database.Statement<[string], Row>
   readonly #last: Database.Statement<[string], Row>
@@ -94,6 +97,7 @@ export class SqlitePlcStore implements PlcStore {
       })
     }
     this.#maxBatch = opts.maxBatch ?? 512
+    this.#clock = opts.clock ?? Date.now
     const db = this.#db
     this.#history = db.prepare(`SELECT ${COLUMNS} FROM plc_op WHERE did = ? ORDER BY seq`)
     this.#active = db.prepare(`SELECT ${COLUMNS} FROM plc_op WHERE did = ? AND nullified = 0 ORDER BY seq`)
@@ -128,7 +132,7 @@ export class SqlitePlcStore implements PlcStore {
     this.#applyBatch = db.transaction((items: Pending[]) => {
       // createdAt never goes backwards in seq order, even if the wall clock does.
       const last = this.#lastCreated.get()
-      const now = Math.max(Date.now(), last ? Date.parse(last.created_at) : 0)
+      const now = Math.max(this.#clock(), last ? Date.parse(last.created_at) : 0)
       const createdAt = new Date(now).toISOString()
       for (const item of items) {
         try {

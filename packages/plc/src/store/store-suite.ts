@@ -3,6 +3,7 @@ import { PlcOpError, validateAuditLog } from '@welkin/identity'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PlcDirectory } from '../directory.js'
 import { type Backend, TestAccount } from '../testing.js'
+import { describeOpLimitSuite } from './op-limit-suite.js'
 import type { PlcStore } from './types.js'
 
 export function describeStoreSuite(backend: Backend, enabled = true): void {
@@ -131,4 +132,5 @@ export function describeStoreSuite(backend: Backend, enabled = true): void {
       await store.healthCheck()
     })
   })
+  describeOpLimitSuite(backend, enabled)
 }
