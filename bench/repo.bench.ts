@@ -260,9 +260,10 @@ const fmtRate = (n: number) => Math.round(n).toLocaleString('en-US').padStart(8)
 
 /**
  * Raw verify, decode and verifyCommitEvent in alternating rounds; returns verifyCommitEvent's
- * CPU-time rate over the raw verify ceiling's (both summed over all rounds).
+ * CPU-time rate (commits per CPU second, summed over all rounds) and its ratio to the raw
+ * verify ceiling's.
  */
-async function verifyStream(label: string, events: CommitEvent[]): Promise<number> {
+async function verifyStream(label: string, events: CommitEvent[]): Promise<{ rate: number; ratio: number }> {
   const sigs = events.map((evt) => {
     const commit = decodeCommit(readCarSync(evt.blocks).blocks.get(evt.commit)!)
     return { digest: sha256(encodeUnsignedCommit(commit)), sig: commit.sig }
@@ -308,7 +309,7 @@ async function verifyStream(label: string, events: CommitEvent[]): Promise<numbe
   console.log(
     `  verifyCommitEvent latency (wall)             p50 ${latency.p50!.toFixed(3)} ms  p99 ${latency.p99!.toFixed(3)} ms`,
   )
-  return verified / ceiling
+  return { rate: verified, ratio: verified / ceiling }
 }
 
 console.log('Sync 1.1 streams (k256 signatures, one core):')
@@ -323,15 +324,19 @@ async function makeStreams(): Promise<[CommitEvent[], CommitEvent[]]> {
   return [await makeStream(bases, zipfOps), await makeStream(bases, uniformOps)]
 }
 const [light, heavy] = await makeStreams()
-const ratioLight = await verifyStream('ops 1-10, P(n) ∝ 1/n²', light)
-const ratioHeavy = await verifyStream('ops 1-10 uniform', heavy)
-// The target, 7,000 commits/s against a ~19,000/s verify ceiling, is a ratio of about 0.37; a
-// shared machine moves both figures, so compare the ratio (of CPU-time rates).
-for (const [label, ratio] of [
-  ['1/n² stream', ratioLight],
-  ['uniform stream', ratioHeavy],
+const lightResult = await verifyStream('ops 1-10, P(n) ∝ 1/n²', light)
+const heavyResult = await verifyStream('ops 1-10 uniform', heavy)
+// The target is absolute: at least 7,000 verified commits per second on one core. The rate is
+// per CPU second of this process, so other work on a shared machine does not count against it
+// (though it can still slow a core through shared caches). The ratio to the verify ceiling,
+// measured alongside, is information: it says how much of the time is the signature itself.
+const TARGET_PER_SEC = 7_000
+for (const [label, { rate, ratio }] of [
+  ['1/n² stream', lightResult],
+  ['uniform stream', heavyResult],
 ] as const) {
   console.log(
-    `${label}: verifyCommitEvent at ${ratio.toFixed(2)}x the raw verify ceiling; target 0.37x (7,000/s at 19,000/s): ${ratio >= 0.37 ? 'met' : 'not met'}`,
+    `${label}: verifyCommitEvent at ${Math.round(rate).toLocaleString('en-US')} commits/s on one core; target >= ${TARGET_PER_SEC.toLocaleString('en-US')}/s: ${rate >= TARGET_PER_SEC ? 'met' : 'NOT MET'}`,
   )
+  console.log(`  (for information: ${ratio.toFixed(2)}x the raw libsecp256k1 verify ceiling)`)
 }

@@ -3,6 +3,12 @@
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 
+/** Where the bar is drawn: stderr, or in tests anything with the same two members. */
+export interface ProgressStream {
+  isTTY?: boolean
+  write(text: string): unknown
+}
+
 export interface ProgressBar {
   update(done: number): void
   finish(): void
@@ -15,7 +21,11 @@ function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`
 }
 
-export function progressBar(label: string, total: number, stream = process.stderr): ProgressBar {
+export function progressBar(
+  label: string,
+  total: number,
+  stream: ProgressStream = process.stderr,
+): ProgressBar {
   const enabled = stream.isTTY === true && total > 0
   let last = 0
   const draw = (done: number) => {
@@ -44,9 +54,13 @@ export function progressBar(label: string, total: number, stream = process.stder
 }
 
 /** Streams a file as chunks, advancing a progress bar labelled with its path. */
-export async function* readFileWithProgress(path: string, label = path): AsyncGenerator<Uint8Array> {
+export async function* readFileWithProgress(
+  path: string,
+  label = path,
+  stream: ProgressStream = process.stderr,
+): AsyncGenerator<Uint8Array> {
   const { size } = await stat(path)
-  const bar = progressBar(label, size)
+  const bar = progressBar(label, size, stream)
   let done = 0
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
     done += (chunk as Buffer).length

@@ -137,6 +137,21 @@ describe('welkin repo over a repository written by the official PDS', () => {
     expect(said.includes(repo.did) || said.includes(otherDid), said).toBe(true)
   })
 
+  it('verify without --key resolves the DID it finds in the commit, and says why it cannot', async () => {
+    // The official directory is gone by now, and nothing listens on port 1: the DID read from
+    // the official CAR's commit must be named, and the run must fail rather than pass unsigned.
+    const run = await welkin('repo', 'verify', carPath, '--plc', 'http://127.0.0.1:1')
+    expect(run.code).not.toBe(0)
+    expect(run.stderr).toContain(`cannot check the signature: resolving ${repo.did}`)
+    expect(run.stderr.includes('    at '), run.stderr).toBe(false)
+  })
+
+  it('verify --no-signature checks everything else and says the signature was not checked', async () => {
+    const run = await welkin('repo', 'verify', carPath, '--no-signature')
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toMatch(/signature:\s+NOT CHECKED/)
+  })
+
   it('inspect refuses a truncated file with one line, not a stack trace', async () => {
     const truncatedPath = join(work, 'truncated.car')
     await writeFile(truncatedPath, repo.car.subarray(0, Math.floor(repo.car.length / 2)))

@@ -1,8 +1,13 @@
+import { lookup } from 'node:dns/promises'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Secp256k1Keypair } from '@welkin/crypto'
 import { CID, dataToJson } from '@welkin/data'
+import { createGenesisOp } from '@welkin/identity'
+import { openSqliteStore, PlcDirectory, type PlcServer, startPlcServer } from '@welkin/plc'
 import { exportRepoCar, MemoryBlockstore, Repo } from '@welkin/repo'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../main.js'
@@ -85,6 +90,10 @@ describe('welkin repo', () => {
     expect(res.err).toMatch(/signature/)
   })
 
+  it('refuses --key together with --no-signature', async () => {
+    expect((await runCli(['repo', 'verify', carPath, '--key', key, '--no-signature'])).code).toBe(2)
+  })
+
   it('fails with the wrong DID', async () => {
     const res = await runCli(['repo', 'verify', carPath, '--did', 'did:plc:zzzzzzzzzzzzzzzzzzzzzzzz'])
     expect(res.code).toBe(1)
@@ -127,5 +136,145 @@ describe('welkin repo', () => {
     expect(res.code).toBe(1)
     expect(res.err).toMatch(/no such file/)
     expect(res.err).not.toMatch(/\n\s+at /)
+  })
+})
+
+/** A small signed repo for `did`, written as a CAR file at `path`. */
+async function writeRepoCar(path: string, did: string, keypair: Secp256k1Keypair): Promise<void> {
+  const store = new MemoryBlockstore()
+  const record = { $type: 'app.bsky.feed.post', text: 'hello', createdAt: new Date(0).toISOString() }
+  const repo = await Repo.create(store, did, keypair, [
+    { action: 'create', collection: 'app.bsky.feed.post', rkey: '3kaaaaaaaaaaa', record },
+  ])
+  await writeFile(path, await collect(exportRepoCar(store, repo.cid)))
+}
+
+async function listen(server: Server, host: string): Promise<number> {
+  await new Promise<void>((done) => server.listen(0, host, done))
+  return (server.address() as AddressInfo).port
+}
+
+describe('welkin repo verify without --key: the key from the DID document', () => {
+  let dir: string
+  let directory: PlcDirectory
+  let plc: PlcServer
+  let web: Server | undefined
+  const signer = Secp256k1Keypair.createSync()
+  const rotation = Secp256k1Keypair.createSync()
+  /** Repo signed by `signer`, its DID registered with `signer` as the atproto key. */
+  let goodCar: string
+  /** Repo signed by `signer`, its DID registered with another atproto key. */
+  let wrongKeyCar: string
+  /** Repo of a did:plc the directory has never seen. */
+  let unknownCar: string
+
+  async function register(signingKey: string, handle: string): Promise<string> {
+    const { did, op } = await createGenesisOp(
+      { rotationKeys: [rotation.did()], signingKey, handle, pds: 'https://pds.example.com' },
+      rotation,
+    )
+    const res = await fetch(`${plc.url}/${did}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(op),
+    })
+    expect(res.status, await res.text()).toBe(200)
+    return did
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'welkin-cli-verify-'))
+    directory = new PlcDirectory(openSqliteStore({ path: join(dir, 'plc.sqlite') }))
+    plc = await startPlcServer(directory, { port: 0 })
+    goodCar = join(dir, 'good.car')
+    await writeRepoCar(goodCar, await register(signer.did(), 'good.test'), signer)
+    wrongKeyCar = join(dir, 'wrong-key.car')
+    const other = Secp256k1Keypair.createSync()
+    await writeRepoCar(wrongKeyCar, await register(other.did(), 'wrong.test'), signer)
+    unknownCar = join(dir, 'unknown.car')
+    await writeRepoCar(unknownCar, 'did:plc:zzzzzzzzzzzzzzzzzzzzzzzz', signer)
+  })
+
+  afterAll(async () => {
+    await new Promise((done) => (web ? web.close(done) : done(undefined)))
+    await plc?.close()
+    await directory?.store.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('passes when the directory holds the key that signed the commit', async () => {
+    const res = await runCli(['repo', 'verify', goodCar, '--plc', plc.url])
+    expect(res.code, res.err).toBe(0)
+    expect(res.out).toMatch(/signature:\s+valid \(key did:key:\S+ from the DID document\)/)
+    expect(res.out).toContain(signer.did())
+  })
+
+  it('fails, naming the signature, when the DID document holds another key', async () => {
+    const res = await runCli(['repo', 'verify', wrongKeyCar, '--plc', plc.url])
+    expect(res.code).toBe(1)
+    expect(res.err).toMatch(/signature does not verify/)
+  })
+
+  it('fails, saying so, for a DID the directory does not know', async () => {
+    const res = await runCli(['repo', 'verify', unknownCar, '--plc', plc.url])
+    expect(res.code).toBe(1)
+    expect(res.err).toMatch(/cannot check the signature: did:plc:z+ is not found at http:\/\/127\.0\.0\.1/)
+  })
+
+  it('fails with a clear message when the directory cannot be reached', async () => {
+    // A port that was just free: nothing listens there.
+    const probe = createServer()
+    const port = await listen(probe, '127.0.0.1')
+    await new Promise((done) => probe.close(done))
+    const res = await runCli(['repo', 'verify', goodCar, '--plc', `http://127.0.0.1:${port}`])
+    expect(res.code).toBe(1)
+    expect(res.err).toMatch(/cannot check the signature: resolving did:plc:[a-z2-7]{24}: /)
+    expect(res.err).toMatch(/ECONNREFUSED/)
+    expect(res.err).toMatch(/--no-signature/)
+    expect(res.err).not.toMatch(/\n\s+at /)
+  })
+
+  it('with --no-signature, checks the rest and says the signature was not checked', async () => {
+    const res = await runCli(['repo', 'verify', wrongKeyCar, '--no-signature', '--plc', 'http://127.0.0.1:1'])
+    expect(res.code, res.err).toBe(0)
+    expect(res.out).toMatch(/signature:\s+NOT CHECKED \(--no-signature\)/)
+    const json = JSON.parse((await runCli(['repo', 'verify', wrongKeyCar, '--no-signature', '--json'])).out)
+    expect(json.signature).toBe('not checked')
+  })
+
+  it('resolves did:web, on loopback only with --allow-loopback', async () => {
+    // did:web:localhost%3APORT is fetched from http://localhost:PORT (did spec, did:web).
+    const { address } = await lookup('localhost', { verbatim: true })
+    let did = ''
+    const doc = () => ({
+      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
+      id: did,
+      verificationMethod: [
+        {
+          id: `${did}#atproto`,
+          type: 'Multikey',
+          controller: did,
+          publicKeyMultibase: signer.did().slice('did:key:'.length),
+        },
+      ],
+    })
+    web = createServer((req, res) => {
+      if (req.url !== '/.well-known/did.json') res.writeHead(404).end()
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc()))
+    })
+    did = `did:web:localhost%3A${await listen(web, address)}`
+    const webCar = join(dir, 'web.car')
+    await writeRepoCar(webCar, did, signer)
+
+    const refused = await runCli(['repo', 'verify', webCar])
+    expect(refused.code).toBe(1)
+    expect(refused.err).toMatch(
+      /cannot check the signature: .*refusing to fetch http:\/\/localhost:\d+.*loopback/,
+    )
+
+    const res = await runCli(['repo', 'verify', webCar, '--allow-loopback'])
+    expect(res.code, res.err).toBe(0)
+    expect(res.out).toContain(`did:          ${did}`)
+    expect(res.out).toMatch(/signature:\s+valid \(key did:key:/)
   })
 })

@@ -116,7 +116,7 @@ function countKeys(o: object): number {
 /**
  * Decodes `bytes` into the stub `node`, checking everything that can be checked locally: shape,
  * key syntax, strict key order, maximal prefix compression, subtree link format, and (optionally)
- * key layers. Range checks between a node and its subtrees need the parent, see verify-tree.ts.
+ * key layers. Range checks between a node and its subtrees need the parent: walkTree in walk.ts.
  */
 export function decodeNodeInto(node: MstNode, bytes: Uint8Array, opts: NodeCheckOptions): void {
   const parsed = parseNode(bytes, node.layer, opts.checkLayers, opts.maxEntries)
