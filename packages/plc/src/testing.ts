@@ -55,15 +55,33 @@ export const postgresBackend: Backend = {
   },
 }
 
-/** Whether the local PostgreSQL answers; suites over it are skipped (loudly) when not. */
-export async function postgresAvailable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 2000 })
+export interface PostgresCheckOptions {
+  /** Default TEST_PG_URL. */
+  url?: string
+  /**
+   * A server that does not answer is an error rather than a skip. Defaults to whether CI is set:
+   * CI (.ci/run) starts PostgreSQL, so there a skip would hide a broken backend behind a warning.
+   */
+  required?: boolean
+}
+
+/**
+ * Whether the local PostgreSQL answers; suites over it are skipped (loudly) when not, except
+ * where it is required (CI), where this rejects and the test file fails.
+ */
+export async function postgresAvailable(opts: PostgresCheckOptions = {}): Promise<boolean> {
+  const url = opts.url ?? TEST_PG_URL
+  const required = opts.required ?? Boolean(process.env.CI)
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 })
   try {
     await client.connect()
     await client.query('SELECT 1')
     return true
-  } catch {
-    console.warn(`\n*** SKIPPED: PostgreSQL not reachable at ${TEST_PG_URL} ***\n`)
+  } catch (err) {
+    if (required) {
+      throw new Error(`PostgreSQL is required here (CI is set) but not reachable at ${url}`, { cause: err })
+    }
+    console.warn(`\n*** SKIPPED: PostgreSQL not reachable at ${url} ***\n`)
     return false
   } finally {
     await client.end().catch(() => {})

@@ -1,5 +1,6 @@
 // `welkin did resolve|log|create`: look up an identity (with the bidirectional handle check),
 // audit a did:plc operation log against the chain rules, and register a new did:plc.
+import { Resolver } from 'node:dns/promises'
 import { rm, writeFile } from 'node:fs/promises'
 import { join, resolve as resolvePath } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -22,7 +23,7 @@ import { type Command, type CommandContext, CommandError, UsageError } from '../
 const LOCAL_PLC_URL = 'http://127.0.0.1:2582'
 
 const usage = `Usage:
-  welkin did resolve <did|handle> [--plc URL] [--allow-local] [--json]
+  welkin did resolve <did|handle> [--plc URL] [--dns HOST:PORT] [--allow-local] [--json]
       Prints the DID document and the handle, verified both ways (DID -> handle -> DID).
   welkin did log <did> [--plc URL] [--json]
       Prints the audit log of a did:plc and checks every op against the chain rules.
@@ -30,6 +31,9 @@ const usage = `Usage:
       Makes a rotation key and a signing key, registers a genesis op, prints the DID and the
       key file (mode 0600) it saved in --out (default: the current directory).
   --plc          directory URL (resolve, log: ${DEFAULT_PLC_URL}; create: ${LOCAL_PLC_URL})
+  --dns          DNS server (IP or IP:PORT, repeatable) for handles' _atproto TXT records and
+                 every host name resolve looks up (default: the system's), e.g. a test
+                 network's own server
   --allow-local  let handles and did:web resolve to loopback and private addresses`
 
 function plcUrl(raw: string | undefined, fallback: string): string {
@@ -38,17 +42,44 @@ function plcUrl(raw: string | undefined, fallback: string): string {
   return url
 }
 
+/**
+ * `--dns`: the servers for the handles' TXT lookups (checked here, so a typo is a usage error),
+ * and a host-name lookup through the same servers, so that on a test network the web hosts of
+ * handles and did:web are found in the same zone as the TXT records.
+ */
+function dnsOverride(servers: string[]) {
+  const dns = new Resolver({ timeout: 3000, tries: 2 })
+  try {
+    dns.setServers(servers)
+  } catch {
+    throw new UsageError(`--dns takes an IP address or IP:PORT, got ${servers.join(', ')}`)
+  }
+  const lookup = async (host: string): Promise<string[]> => {
+    const [v4, v6] = await Promise.allSettled([dns.resolve4(host), dns.resolve6(host)])
+    const addresses = [v4, v6].flatMap((r) => (r.status === 'fulfilled' ? r.value : []))
+    if (addresses.length === 0) throw (v4 as PromiseRejectedResult).reason
+    return addresses
+  }
+  return { dnsServers: servers, lookup }
+}
+
 async function resolve(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { plc: { type: 'string' }, 'allow-local': { type: 'boolean' }, json: { type: 'boolean' } },
+    options: {
+      plc: { type: 'string' },
+      dns: { type: 'string', multiple: true },
+      'allow-local': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
   })
   if (positionals.length !== 1) throw new UsageError('resolve takes one DID or handle')
   const local = values['allow-local'] ? { allowLoopback: true, allowPrivate: true } : undefined
+  const dns = values.dns ? dnsOverride(values.dns) : undefined
   const resolver = new IdentityResolver({
-    did: { plcUrl: plcUrl(values.plc, DEFAULT_PLC_URL), webPolicy: local, cache: false },
-    handle: { webPolicy: local, cache: false },
+    did: { plcUrl: plcUrl(values.plc, DEFAULT_PLC_URL), webPolicy: local, lookup: dns?.lookup, cache: false },
+    handle: { webPolicy: local, dnsServers: dns?.dnsServers, lookup: dns?.lookup, cache: false },
   })
   const input = positionals[0]
   const id = await resolver.resolve(input)

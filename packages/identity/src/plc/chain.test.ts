@@ -92,6 +92,11 @@ describe('genesis', () => {
   it('refuses a tombstone or a non-null prev as the first op', async () => {
     const t = await createTombstoneOp(cidForOp(genesis), rotation)
     expect(rejection(() => assureValidNextOp(did, [], t)).code).toBe('MisorderedOperation')
+    // A well-formed, correctly signed update sent as the first op of a DID nobody registered.
+    const update = await updateHandleOp(genesis, rotation, 'early.test')
+    const err = rejection(() => assureValidNextOp(did, [], update))
+    expect(err.code).toBe('MisorderedOperation')
+    expect(err.message).toContain('prev: null')
   })
 
   it('accepts the legacy create format and reads it like the public directory', async () => {

@@ -1,7 +1,7 @@
 // DID resolution for the two blessed methods (did spec, "Blessed DID Methods"): did:plc
 // against a configured directory, did:web via /.well-known/did.json on the DID's hostname.
 // Documents are checked (shape, and `id` equal to the DID asked for) and cached.
-import { isValidDid, isValidHandle } from '@welkin/syntax'
+import { hasDisallowedTld, isValidDid, isValidHandle } from '@welkin/syntax'
 import {
   type AtprotoIdentityData,
   type DidDocument,
@@ -124,5 +124,8 @@ export function webDocUrl(did: string): string {
   const local = /^localhost(:\d{1,5})?$/.exec(host)
   if (local) return `http://${host}/.well-known/did.json`
   if (!isValidHandle(host)) throw new DidResolutionError(did, 'the did:web identifier is not a hostname')
+  // did spec: the top-level domains refused for handles (.arpa, .local, ...) are refused here too.
+  if (hasDisallowedTld(host))
+    throw new DidResolutionError(did, 'did:web hosts under this top-level domain never resolve')
   return `https://${host.toLowerCase()}/.well-known/did.json`
 }

@@ -66,9 +66,13 @@ beforeAll(async () => {
     '_atproto.alice.test': { txt: [['did=', alice.did], ['v=spf1 -all']] },
     '_atproto.twodids.test': { txt: [[`did=${alice.did}`], [`did=${bob.did}`]] },
     'web.test': { a: ['127.0.0.1'] },
+    // DNS and the well-known URL disagree for split.test.
+    '_atproto.split.test': { txt: [[`did=${alice.did}`]] },
+    'split.test': { a: ['127.0.0.1'] },
     'private.test': { a: ['10.0.0.7'] },
   })
   wellKnown.set('web.test', alice.did)
+  wellKnown.set('split.test', bob.did)
 })
 
 afterAll(async () => {
@@ -144,6 +148,22 @@ describe('HandleResolver', () => {
     const strict = new HandleResolver({ dnsServers: [dns.address], lookup, insecureHttpPort: port })
     expect(await strict.resolve('web.test')).toBeNull()
     await expect(strict.resolveHttp('private.test')).rejects.toThrow(/private/)
+  })
+
+  it('prefers the DNS record when DNS and the well-known URL name different DIDs', async () => {
+    const resolver = new HandleResolver({
+      dnsServers: [dns.address],
+      lookup: localLookup(),
+      insecureHttpPort: port,
+      webPolicy: { allowLoopback: true },
+      cache: false,
+    })
+    // Both methods answer, and disagree.
+    expect(await resolver.resolveDns('split.test')).toBe(alice.did)
+    expect(await resolver.resolveHttp('split.test')).toBe(bob.did)
+    // The documented precedence: the DNS answer wins when it exists.
+    expect(await resolver.resolve('split.test')).toBe(alice.did)
+    expect(await resolver.resolveNoCache('Split.Test')).toBe(alice.did)
   })
 
   it('refuses invalid handles and disallowed TLDs', async () => {

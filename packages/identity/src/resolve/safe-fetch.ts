@@ -21,6 +21,12 @@ export interface SafeFetchOptions extends AddressPolicy {
   signal?: AbortSignal
   /** Resolves a host name to its addresses; defaults to the system resolver (dns.lookup). */
   lookup?: (hostname: string) => Promise<string[]>
+  /**
+   * Certificate authorities (PEM) trusted for https instead of Node's bundled roots, e.g. a
+   * private CA on a test network. The certificate's name is checked against the URL's host
+   * either way; there is deliberately no option to skip verification.
+   */
+  ca?: string | Buffer | (string | Buffer)[]
 }
 
 export interface SafeResponse {
@@ -107,6 +113,7 @@ async function fetchOnce(
       method: 'GET',
       agent: false,
       lookup: pinnedLookup(address),
+      ...(opts.ca === undefined ? {} : { ca: opts.ca }),
       headers: { 'user-agent': 'welkin-identity/0.1', ...opts.headers },
       signal,
     })

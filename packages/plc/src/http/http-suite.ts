@@ -114,6 +114,18 @@ export function describeHttpSuite(backend: Backend, enabled = true): void {
       expect(await auditLength(alice.did)).toBe(before)
     })
 
+    it('refuses an update as the first op of an unregistered DID and registers nothing', async () => {
+      // Correctly signed by a rotation key of the genesis it follows, but that genesis was never sent.
+      const carol = await TestAccount.create('carol.test')
+      const res = await post(carol.did, await carol.update('carol2.test'))
+      expect(res.status).toBe(400)
+      const body = await res.json()
+      expect(body.error).toBe('MisorderedOperation')
+      expect(body.message).toContain('prev: null')
+      expect((await getJson(`/${carol.did}`)).status).toBe(404)
+      expect((await getJson(`/${carol.did}/log/audit`)).status).toBe(404)
+    })
+
     it('refuses bad bodies: not JSON, wrong type, empty, oversized', async () => {
       const bad = [
         [await post(alice.did, '{nope'), 400, 'InvalidJson'],
