@@ -96,11 +96,13 @@ describe('AccountManager', () => {
     expect(commit).not.toBeNull()
     expect(
       events(store, did)
-        .slice(-2)
+        .slice(-3)
         .map((e) => e.type),
-    ).toEqual(['#account', '#commit'])
-    expect(events(store, did).at(-2)).toMatchObject({ active: true })
-    expect(events(store, did).at(-2)).not.toHaveProperty('status')
+    ).toEqual(['#account', '#commit', '#sync'])
+    expect(events(store, did).at(-3)).toMatchObject({ active: true })
+    expect(events(store, did).at(-3)).not.toHaveProperty('status')
+    // The #sync re-anchors on the fresh commit.
+    expect(events(store, did).at(-1)).toMatchObject({ rev: commit!.rev })
     await store.accounts.setStatus(did, { status: 'takendown', ref: 'report-1' })
     expect(events(store, did).at(-1)).toMatchObject({ type: '#account', active: false, status: 'takendown' })
   })

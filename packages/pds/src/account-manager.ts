@@ -4,7 +4,13 @@
 import type { ExportableKeypair } from '@welkin/crypto'
 import type { RecordWrite } from '@welkin/repo'
 import { ensureValidDid, normalizeAndEnsureValidHandle, normalizeHandle } from '@welkin/syntax'
-import { changeAccountStatus, deleteAccount, emitSync, type StatusChange } from './account-status.js'
+import {
+  announceSync,
+  changeAccountStatus,
+  deleteAccount,
+  emitSync,
+  type StatusChange,
+} from './account-status.js'
 import { burnPasswordCheck, hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from './auth/password.js'
 import type { BlobService } from './blobs.js'
 import type { PdsDatabase } from './db/database.js'
@@ -286,7 +292,10 @@ export class AccountManager {
     })
   }
 
-  /** Changes hosting status with its `#account` event (see account-status.ts). */
+  /**
+   * Changes hosting status with its `#account` event; going active also appends an empty
+   * `#commit` (when the status changed) and a `#sync` (see account-status.ts).
+   */
   setStatus(
     did: string,
     change: StatusChange,
@@ -308,7 +317,13 @@ export class AccountManager {
     return deleteAccount(this.writer, this.blobs, did)
   }
 
+  /** Appends `#sync` with the current commit; throws for an inactive account or no repo. */
   emitSync(did: string): Promise<number> {
     return emitSync(this.writer, did)
+  }
+
+  /** Appends `#sync` when the account is active and has a repo; null otherwise. */
+  announceSync(did: string): Promise<number | null> {
+    return announceSync(this.writer, did)
   }
 }

@@ -1,6 +1,8 @@
 // Account hosting status changes, each committed together with the `#account` event announcing
 // it (account-lifecycle.md "Account Deactivation", "Account Deletion", "Account Reactivation";
-// account.md), and `#sync` for a repo whose state downstream may have lost track of.
+// account.md), and `#sync` for a repo whose state downstream may have lost track of: after every
+// (re)activation, as the official PDS does, so a consumer that dropped the account's commits
+// while it was inactive re-anchors on the current signed commit (sync.md "#sync Events").
 import { CID, encodeCar } from '@welkin/data'
 import type { BlobService } from './blobs.js'
 import type { PdsDatabase } from './db/database.js'
@@ -25,7 +27,8 @@ function currentStatus(db: PdsDatabase, did: string): string {
 /**
  * Sets the hosting status and appends the `#account` event describing the new state. Going
  * back to active also makes an empty commit (a fresh rev, signed with the current key), as the
- * guide recommends after reactivation or migration, unless `emptyCommit` is false.
+ * guide recommends after reactivation or migration, unless `emptyCommit` is false; then a
+ * `#sync` carrying the current commit. Order: `#account`, `#commit`, `#sync`.
  */
 export async function changeAccountStatus(
   writer: RepoWriter,
@@ -63,9 +66,11 @@ export async function changeAccountStatus(
       return before !== change.status
     }),
   )
-  if (change.status !== 'active' || !changed || opts.emptyCommit === false) return null
+  if (change.status !== 'active') return null
   const hasRepo = writer.db.prepare('SELECT 1 FROM repo_root WHERE did = ?').get(did) !== undefined
-  return hasRepo ? writer.applyWrites(did, []) : null
+  const commit = changed && opts.emptyCommit !== false && hasRepo ? await writer.applyWrites(did, []) : null
+  await announceSync(writer, did)
+  return commit
 }
 
 /**
@@ -111,18 +116,40 @@ export async function deleteAccount(
   }
 }
 
-/** Appends a `#sync` event carrying the current commit (sync.md "#sync Events"). */
+/**
+ * Appends a `#sync` event carrying the current commit (sync.md "#sync Events"): `blocks` is a
+ * CAR whose only root and block is the signed commit. Throws for an inactive account or one
+ * without a repo (the lifecycle guide: no repo events while inactive).
+ */
 export function emitSync(writer: RepoWriter, did: string): Promise<number> {
+  return appendSync(writer, did, true) as Promise<number>
+}
+
+/**
+ * Like emitSync, but a no-op (null) when the account is gone, inactive or without a repo: for
+ * the lifecycle paths, where a concurrent deactivation or deletion may have won the race.
+ */
+export function announceSync(writer: RepoWriter, did: string): Promise<number | null> {
+  return appendSync(writer, did, false)
+}
+
+function appendSync(writer: RepoWriter, did: string, strict: boolean): Promise<number | null> {
   const seq = writer.sequencer
   return writer.exclusive(did, () =>
     seq.transact((db) => {
+      if (!strict && !db.prepare('SELECT 1 FROM account WHERE did = ?').get(did)) return null
       const status = currentStatus(db, did)
-      if (status !== 'active')
+      if (status !== 'active') {
+        if (!strict) return null
         throw new PdsError(`account ${did} is ${status}: no #sync for an inactive repo`)
+      }
       const root = db.prepare('SELECT cid, rev, commit_bytes FROM repo_root WHERE did = ?').get(did) as
         | { cid: Uint8Array; rev: string; commit_bytes: Uint8Array }
         | undefined
-      if (!root) throw new RepoNotFoundError(did)
+      if (!root) {
+        if (!strict) return null
+        throw new RepoNotFoundError(did)
+      }
       const cid = CID.decode(root.cid)
       const car = encodeCar([cid], [{ cid, bytes: root.commit_bytes }])
       return seq.append(did, '#sync', syncBody({ did, rev: root.rev, blocks: car })).seq

@@ -9,7 +9,13 @@ export {
   type CreateAccountInput,
   type HostingStatus,
 } from './account-manager.js'
-export { changeAccountStatus, deleteAccount, emitSync, type StatusChange } from './account-status.js'
+export {
+  announceSync,
+  changeAccountStatus,
+  deleteAccount,
+  emitSync,
+  type StatusChange,
+} from './account-status.js'
 export {
   ACCESS_SCOPE,
   ACCESS_TOKEN_TTL_SEC,
@@ -69,7 +75,7 @@ export {
 export { type GroupCommitOptions, GroupCommitter } from './group-commit.js'
 export { chooseMime, normalizeMime, sniffMime } from './mime.js'
 export { NodeCollector, type NodeCollectorOptions } from './node-gc.js'
-export { type MaintenanceOptions, PdsStore } from './pds-store.js'
+export { type MaintenanceOptions, PdsStore, type PdsStoreOptions } from './pds-store.js'
 export { type ListRecordsOptions, RepoReader, type StoredRecord } from './repo-reader.js'
 export { SqlRepoStore } from './repo-store.js'
 export {

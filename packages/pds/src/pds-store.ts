@@ -22,8 +22,21 @@ export interface MaintenanceOptions {
   onError?: (err: unknown) => void
 }
 
+/** What PdsStore.open takes besides the config: tuning that is not an operator setting. */
+export interface PdsStoreOptions {
+  /** Bytes of decoded repo blocks kept in memory (BlockCache's default when absent). */
+  cacheBytes?: number
+  /**
+   * How long an upload no record references is kept before the collector removes it (default
+   * DEFAULT_TEMP_TTL_MS, the hour blob.md sets as a firm lower bound; shorter only in tests).
+   */
+  tempTtlMs?: number
+}
+
 export class PdsStore {
   #timers: NodeJS.Timeout[] = []
+  /** Maintenance rounds in flight, so close() can wait for them before closing the database. */
+  readonly #running = new Set<Promise<void>>()
 
   private constructor(
     readonly config: PdsConfig,
@@ -42,7 +55,7 @@ export class PdsStore {
    * Opens (creating on first run) the data directory: secrets, database, blob store. One
    * process per data directory: the per-DID write queue and the seq counter live in memory.
    */
-  static async open(config: PdsConfig, opts: { cacheBytes?: number } = {}): Promise<PdsStore> {
+  static async open(config: PdsConfig, opts: PdsStoreOptions = {}): Promise<PdsStore> {
     const secrets = loadOrCreateSecrets(config.storage.dataDirectory, config.secrets)
     const db = PdsDatabase.open(config.storage.dbPath, {
       synchronous: config.storage.synchronous,
@@ -51,7 +64,10 @@ export class PdsStore {
     try {
       const sequencer = new Sequencer(db)
       const disk = new DiskBlobStore(config.storage.blobstoreLocation, config.storage.blobstoreTmpLocation)
-      const blobs = new BlobService(db, disk, { uploadLimit: config.service.blobUploadLimit })
+      const blobs = new BlobService(db, disk, {
+        uploadLimit: config.service.blobUploadLimit,
+        tempTtlMs: opts.tempTtlMs,
+      })
       await blobs.finishPendingMoves()
       const writer = new RepoWriter({ db, sequencer, blobs, cache: new BlockCache(opts.cacheBytes) })
       const sessions = new SessionStore(db)
@@ -88,10 +104,25 @@ export class PdsStore {
     if (what.blobs) await this.blobs.gc()
   }
 
+  /**
+   * Starts the upkeep timers (unref'd: they never keep the process alive). A round still running
+   * when its timer fires again is not doubled up.
+   */
   startMaintenance(opts: MaintenanceOptions = {}): void {
     const onError = opts.onError ?? (() => {})
     const every = (ms: number, fn: () => Promise<void>) => {
-      const t = setInterval(() => fn().catch(onError), ms)
+      let round: Promise<void> | null = null
+      const t = setInterval(() => {
+        if (round !== null) return
+        const r = fn()
+          .catch(onError)
+          .finally(() => {
+            round = null
+            this.#running.delete(r)
+          })
+        round = r
+        this.#running.add(r)
+      }, ms)
       t.unref()
       this.#timers.push(t)
     }
@@ -99,10 +130,16 @@ export class PdsStore {
     every(opts.blobGcIntervalMs ?? 3600_000, () => this.maintain({ blobs: true }))
   }
 
-  /** Waits for in-flight writes, stops maintenance, closes the database. */
+  /** Whether the maintenance timers are running (startMaintenance called, close not yet). */
+  get maintaining(): boolean {
+    return this.#timers.length > 0
+  }
+
+  /** Stops maintenance (waiting for a round in flight), waits for writes, closes the database. */
   async close(): Promise<void> {
     for (const t of this.#timers) clearInterval(t)
     this.#timers = []
+    await Promise.all(this.#running)
     await this.writer.queue.drain()
     this.writer.nodeGc.stop()
     await this.db.shutdown()

@@ -86,7 +86,7 @@ describe('PDS accounts and sessions (official client)', () => {
       .read(0, 100)
       .filter((e) => e.did === did)
       .map((e) => decodeEventFrame(e.frame).type)
-    expect(types).toEqual(['#identity', '#account', '#commit'])
+    expect(types).toEqual(['#identity', '#account', '#commit', '#sync'])
   })
 
   it('refuses a second account with the same handle or email', async () => {

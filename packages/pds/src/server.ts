@@ -21,7 +21,7 @@ import { ACCESS_TOKEN_TTL_SEC, REFRESH_TOKEN_TTL_SEC } from './auth/jwt.js'
 import { createVerifiers } from './auth/verifiers.js'
 import { type PdsConfig, type PdsEnv, resolvePdsConfig } from './config.js'
 import { accountStatusCache, mapPdsErrors, type PdsContext } from './context.js'
-import { PdsStore } from './pds-store.js'
+import { type MaintenanceOptions, PdsStore, type PdsStoreOptions } from './pds-store.js'
 import { KeyedQueue } from './serial-queue.js'
 import { SessionStore } from './sessions.js'
 import { tempDir } from './testing.js'
@@ -41,8 +41,13 @@ export interface CreatePdsOptions {
   /** See DEFAULT_REFRESH_GRACE_SEC; 0 makes every second use of a refresh token revoke its session. */
   refreshGraceSec?: number
   log?: PdsLogger
-  /** Background upkeep (event-log retention, blob GC, expired tokens); default true. */
-  maintenance?: boolean
+  /**
+   * Background upkeep (event-log retention, blob GC, expired tokens): on by default, off with
+   * false; an object sets its intervals (errors go to `log` unless it names onError).
+   */
+  maintenance?: boolean | MaintenanceOptions
+  /** Store tuning that is not an operator setting (block cache, temporary-blob TTL). */
+  store?: PdsStoreOptions
   /** Replaces the DID and handle resolver (tests). */
   resolver?: IdentityResolver
   /** Passed to the XRPC server (timeouts, limits). */
@@ -100,7 +105,7 @@ function withListenPort(config: PdsConfig, port: number): PdsConfig {
 /** Opens the store in `config.storage.dataDirectory` and serves the PDS on `config.service.port`. */
 export async function createPds(config: PdsConfig, opts: CreatePdsOptions = {}): Promise<Pds> {
   const log = opts.log ?? defaultLog
-  const store = await PdsStore.open(config)
+  const store = await PdsStore.open(config, opts.store)
   for (const w of store.secrets.warnings) log(w)
   if (store.secrets.generated.length > 0) {
     log(`generated ${store.secrets.generated.join(', ')} into ${store.secrets.path}`)
@@ -165,8 +170,12 @@ export async function createPds(config: PdsConfig, opts: CreatePdsOptions = {}):
     await store.close()
     throw err
   }
-  if (opts.maintenance !== false)
-    store.startMaintenance({ onError: (err) => log('maintenance failed', printable({ err })) })
+  if (opts.maintenance !== false) {
+    store.startMaintenance({
+      onError: (err) => log('maintenance failed', printable({ err })),
+      ...(opts.maintenance === true ? {} : opts.maintenance),
+    })
+  }
   let closing: Promise<void> | undefined
   return {
     url: listening.url,

@@ -2,6 +2,8 @@
 // com.atproto.sync.subscribeRepos with authenticated commits: its identity resolver reads
 // signing keys from the Welkin PLC, and it checks each op against the commit's signed MST proof,
 // silently dropping ops that fail. So "every op seen exactly once" proves the commit slices.
+// It also parses each `#sync` (a CAR rooted at the commit) into a `sync` event: one per sign-up
+// and one per reactivation.
 import { request } from 'node:http'
 import { HandleResolver, IdResolver } from '@atproto/identity'
 import { type Event, Firehose, MemoryRunner } from '@atproto/sync'
@@ -134,7 +136,7 @@ async function burst(account: OfficialAccount, expected: Expected): Promise<void
 }
 
 describe('@atproto/sync Firehose reading Welkin subscribeRepos', () => {
-  it('sees every op of a burst across 3 accounts exactly once, verified, plus identity and account events', async () => {
+  it('sees every op of a burst across 3 accounts exactly once, verified, plus identity, account and sync events', async () => {
     const events: Event[] = []
     const errors: Error[] = []
     const idResolver = new IdResolver({ plcUrl: plc.url, timeout: 2000 })
@@ -163,11 +165,13 @@ describe('@atproto/sync Firehose reading Welkin subscribeRepos', () => {
 
       const isOp = (e: Event) => e.event === 'create' || e.event === 'update' || e.event === 'delete'
       const accountEvents = () => events.filter((e) => e.event === 'account' && e.did === bob.did)
+      const syncEvents = (did: string) => events.filter((e) => e.event === 'sync' && e.did === did)
       await waitUntil(
         () =>
           errors.length > 0 ||
           (events.filter(isOp).length >= expected.size &&
             accountEvents().length >= 3 &&
+            syncEvents(bob.did).length >= 2 &&
             events.some((e) => e.event === 'identity' && e.handle === 'alice-two.test')),
         20_000,
         'the official consumer to see every op',
@@ -210,6 +214,17 @@ describe('@atproto/sync Firehose reading Welkin subscribeRepos', () => {
         [false, 'deactivated'],
         [true, null],
       ])
+
+      // A #sync at sign-up for each account, and one more for bob after reactivation, naming the
+      // commit his repo stands at (the fresh empty one), after his #account active.
+      for (const a of accounts) expect(syncEvents(a.did)).toHaveLength(a === bob ? 2 : 1)
+      const bobSync = syncEvents(bob.did)[1]
+      if (bobSync.event !== 'sync') throw new Error('unreachable')
+      const latest = await bob.agent.com.atproto.sync.getLatestCommit({ did: bob.did })
+      expect(bobSync.cid.toString()).toBe(latest.data.cid)
+      expect(bobSync.rev).toBe(latest.data.rev)
+      expect(bobSync.blocks.has(bobSync.cid)).toBe(true)
+      expect(bobSync.seq).toBeGreaterThan(accountEvents()[2].seq)
     } finally {
       await stop(firehose)
     }

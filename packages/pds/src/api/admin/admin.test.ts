@@ -1,5 +1,6 @@
 // The admin methods behind Basic auth, and what they change: takedowns (with their `#account`
-// events and the sessions they end), passwords, handles, invite codes, deletion.
+// events and the sessions they end; a restore re-anchors the repo with a `#sync`), passwords,
+// handles, invite codes, deletion.
 import { AtpAgent } from '@atproto/api'
 import { openPlcStore, PlcDirectory, type PlcServer, startPlcServer } from '@welkin/plc'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -78,7 +79,7 @@ describe('admin methods', () => {
     expect(missing).toMatchObject({ status: 400, body: { error: 'AccountNotFound' } })
   })
 
-  it('takes an account down and restores it, with #account events', async () => {
+  it('takes an account down and restores it, with #account events, then #commit and #sync', async () => {
     const user = new AtpAgent({ service: pds.url })
     await user.login({ identifier: 'carol.test', password })
     const seq = pds.ctx.store.sequencer.nextSeq
@@ -104,10 +105,18 @@ describe('admin methods', () => {
     const status = await call('com.atproto.admin.getSubjectStatus', { params: `did=${did}`, auth: adminAuth })
     expect(status.body.takedown).toEqual({ applied: true, ref: 'case-1' })
 
+    const restoreSeq = pds.ctx.store.sequencer.nextSeq
     await call('com.atproto.admin.updateSubjectStatus', {
       body: { subject: { $type: 'com.atproto.admin.defs#repoRef', did }, takedown: { applied: false } },
       auth: adminAuth,
     })
+    const restored = eventsSince(restoreSeq)
+    expect(restored.map((e) => e.type)).toEqual(['#account', '#commit', '#sync'])
+    expect(restored[0].body).toMatchObject({ active: true })
+    // The #sync carries the commit the repo now stands at: the fresh empty one.
+    const root = pds.ctx.store.reader.getRoot(did)!
+    expect(restored[1].body).toMatchObject({ rev: root.rev })
+    expect(restored[2].body).toMatchObject({ did, rev: root.rev })
     const again = new AtpAgent({ service: pds.url })
     await again.login({ identifier: 'carol.test', password })
     expect(again.session?.active).toBe(true)

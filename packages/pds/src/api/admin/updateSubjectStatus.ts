@@ -1,6 +1,7 @@
 // com.atproto.admin.updateSubjectStatus: takes an account down or restores it, and deactivates
 // or reactivates it; each change commits with its `#account` event (account.md "Hosting
-// Status"). Lifting a takedown makes an empty commit so downstream services resynchronize.
+// Status"). Lifting a takedown makes an empty commit and a `#sync` so downstream services
+// resynchronize (see account-status.ts).
 import type { XrpcServer } from '@welkin/xrpc'
 import { jsonBody, type PdsContext } from '../../context.js'
 import { accountFor, REPO_REF, subjectStatus, unsupportedSubject } from './subject.js'

@@ -83,7 +83,7 @@ describe('account self-service', () => {
     expect(data.repoCommit).toMatch(/^bafy/)
   })
 
-  it('deactivates and reactivates with #account events and a fresh commit', async () => {
+  it('deactivates and reactivates with #account events, a fresh commit and a #sync', async () => {
     const seq = pds.ctx.store.sequencer.nextSeq
     await agent.com.atproto.server.deactivateAccount({})
     expect((await agent.com.atproto.server.getSession()).data).toMatchObject({
@@ -96,6 +96,7 @@ describe('account self-service', () => {
       ['#account', false],
       ['#account', true],
       ['#commit', undefined],
+      ['#sync', undefined],
     ])
   })
 

@@ -1,5 +1,6 @@
-// com.atproto.server.activateAccount: hosting resumes with an `#account` event and an empty
-// commit, so downstream services resynchronize (account-lifecycle.md "Account Reactivation").
+// com.atproto.server.activateAccount: hosting resumes with an `#account` event, an empty commit
+// and a `#sync`, so downstream services resynchronize (account-lifecycle.md "Account
+// Reactivation", sync.md "#sync Events").
 import type { XrpcServer } from '@welkin/xrpc'
 import type { AccessCredentials, PdsContext } from '../../context.js'
 

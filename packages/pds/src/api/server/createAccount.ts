@@ -2,7 +2,8 @@
 // new did:plc at the directory (rotation keys: the user's recovery key, the operator's
 // PDS_RECOVERY_DID_KEY, then this server's rotation key; signing key and handle; this server as
 // the PDS), then create the account, its empty repo and the `#identity`, `#account`, `#commit`
-// events in one transaction (account-lifecycle.md "New Account Creation").
+// events in one transaction (account-lifecycle.md "New Account Creation"), followed by a `#sync`
+// with that first commit, as the official PDS sends (relays ignore it when they already hold it).
 import { parseDidKey, Secp256k1Keypair } from '@welkin/crypto'
 import { createGenesisOp, formatDidDocument } from '@welkin/identity'
 import { InvalidRequestError, type XrpcServer } from '@welkin/xrpc'
@@ -106,6 +107,7 @@ async function createAccount(ctx: PdsContext, input: Input) {
     signingKey,
     inviteCode: input.inviteCode,
   })
+  await ctx.store.accounts.announceSync(genesis.did)
   ctx.log('account created', { did: genesis.did, handle })
   const { rotationKeys: keys, verificationMethods, alsoKnownAs, services } = genesis.op
   const didDoc = formatDidDocument({

@@ -1,13 +1,14 @@
 // subscribeRepos end to end: the firehose consumer of @welkin/firehose reads this PDS's stream
 // while the official client writes; every commit verifies (Sync 1.1 inversion) with the
 // account's key, chains on the previous one, and every op is seen. Then cursor replay across a
-// reconnect, the account-creation event order, OutdatedCursor and FutureCursor.
+// reconnect, the account-creation and reactivation event orders (each ending in a `#sync` whose
+// commit verifies with the account's key), OutdatedCursor and FutureCursor.
 import { AtUri } from '@atproto/api'
-import type { CID } from '@welkin/data'
-import { type RepoMessage, StreamErrorFrame, subscribeRepos } from '@welkin/firehose'
+import { type CID, readCarSync } from '@welkin/data'
+import { type RepoMessage, StreamErrorFrame, type SyncMessage, subscribeRepos } from '@welkin/firehose'
 import { getAtprotoKey } from '@welkin/identity'
 import { openPlcStore, PlcDirectory, type PlcServer, startPlcServer } from '@welkin/plc'
-import { verifyCommitEvent } from '@welkin/repo'
+import { type Commit, decodeCommit, verifyCommitEvent, verifyCommitSignature } from '@welkin/repo'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Harness, startHarness, type TestAccount } from '../repo/harness.js'
 
@@ -68,6 +69,24 @@ async function until(cond: () => boolean, what: string, ms = 20_000): Promise<vo
 }
 
 const seqOf = (e: RepoMessage): number | undefined => (e.t === '#info' ? undefined : e.body.seq)
+const didOf = (e: RepoMessage): string | undefined =>
+  e.t === '#commit' ? e.body.repo : e.t === '#info' ? undefined : e.body.did
+
+/**
+ * sync.md "#sync Events": `blocks` is a CAR whose first root is the commit block, the commit's
+ * rev and DID match the event, and its signature verifies with the account's current key.
+ */
+function verifySyncEvent(body: SyncMessage, key: string): { cid: CID; commit: Commit } {
+  const car = readCarSync(body.blocks)
+  const cid = car.roots[0]
+  const bytes = car.blocks.get(cid)
+  if (bytes === undefined) throw new Error('the #sync CAR lacks its root block')
+  const commit = decodeCommit(bytes)
+  expect(commit.did).toBe(body.did)
+  expect(commit.rev).toBe(body.rev)
+  expect(verifyCommitSignature(commit, key)).toBe(true)
+  return { cid, commit }
+}
 
 describe('subscribeRepos', () => {
   it('delivers every op of a burst of writes as verifiable, chained commits', async () => {
@@ -146,28 +165,54 @@ describe('subscribeRepos', () => {
     second.stop()
     expect([...first.events, ...second.events].map(seqOf)).toEqual(seqs.slice(cut))
 
-    // A new account, live: #identity, #account, then its first #commit (account-lifecycle.md).
+    // A new account, live: #identity, #account, its first #commit (account-lifecycle.md), then
+    // the #sync the official PDS also sends, carrying that same commit.
     const live = consume(head())
     const jun = await h.account('jun')
-    await until(
-      () =>
-        live.events.filter((e) => e.t !== '#info' && 'did' in e.body && e.body.did === jun.did).length >= 2 &&
-        live.events.some((e) => e.t === '#commit' && e.body.repo === jun.did),
-      'jun',
-    )
+    await until(() => live.events.some((e) => e.t === '#sync' && e.body.did === jun.did), 'jun')
     live.stop()
-    const mine = live.events
-      .filter((e) => (e.t === '#commit' ? e.body.repo : e.t === '#info' ? undefined : e.body.did) === jun.did)
-      .map((e) => e.t)
-    expect(mine.slice(0, 3)).toEqual(['#identity', '#account', '#commit'])
-    const firstCommit = live.events.find((e) => e.t === '#commit' && e.body.repo === jun.did)
-    if (firstCommit?.t === '#commit') {
-      expect(firstCommit.body.since).toBeNull()
-      verifyCommitEvent(
-        firstCommit.body,
-        getAtprotoKey(await h.pds.ctx.services.resolver.did.ensureResolve(jun.did))!,
-      )
-    }
+    const mine = live.events.filter((e) => didOf(e) === jun.did)
+    expect(mine.map((e) => e.t)).toEqual(['#identity', '#account', '#commit', '#sync'])
+    const [, , firstCommit, sync] = mine
+    if (firstCommit?.t !== '#commit' || sync?.t !== '#sync') throw new Error('unreachable')
+    expect(firstCommit.body.since).toBeNull()
+    const key = getAtprotoKey(await h.pds.ctx.services.resolver.did.ensureResolve(jun.did))!
+    verifyCommitEvent(firstCommit.body, key)
+    expect(verifySyncEvent(sync.body, key).cid.equals(firstCommit.body.commit)).toBe(true)
+    expect(sync.body.rev).toBe(firstCommit.body.rev)
+  })
+
+  it('re-anchors a reactivated account: #account, #account active, an empty #commit, then #sync', async () => {
+    const [hana] = accounts
+    const live = consume(head())
+    await hana.agent.com.atproto.server.deactivateAccount({})
+    await hana.agent.com.atproto.server.activateAccount()
+    await until(() => live.events.some((e) => e.t === '#sync' && e.body.did === hana.did), 'hana #sync')
+    live.stop()
+    const mine = live.events.filter((e) => didOf(e) === hana.did)
+    expect(
+      mine.map((e) => [
+        e.t,
+        e.t === '#account' ? e.body.active : undefined,
+        e.t === '#account' ? e.body.status : undefined,
+      ]),
+    ).toEqual([
+      ['#account', false, 'deactivated'],
+      ['#account', true, undefined],
+      ['#commit', undefined, undefined],
+      ['#sync', undefined, undefined],
+    ])
+    const [, , commit, sync] = mine
+    if (commit?.t !== '#commit' || sync?.t !== '#sync') throw new Error('unreachable')
+    expect(commit.body.ops).toEqual([])
+    const key = keys.get(hana.did)!
+    verifyCommitEvent(commit.body, key)
+    const anchored = verifySyncEvent(sync.body, key)
+    // The #sync names the commit the repo now stands at: the fresh empty one.
+    expect(anchored.cid.equals(commit.body.commit)).toBe(true)
+    const latest = h.pds.ctx.store.reader.getRoot(hana.did)!
+    expect(latest.rev).toBe(sync.body.rev)
+    expect(latest.cid.equals(anchored.cid)).toBe(true)
   })
 
   it('sends OutdatedCursor for a cursor older than the retained window, FutureCursor past the head', async () => {
