@@ -111,7 +111,9 @@ export function relayCounters(registry: MetricsRegistry) {
       'host',
       'type',
     ]),
+    // host: the upstream host the event came from; empty for the relay's own (admin takedowns).
     eventsOut: registry.counter('relay_events_out_total', 'Events sequenced into the output stream', [
+      'host',
       'type',
     ]),
     drops: registry.counter('relay_events_dropped_total', 'Upstream events dropped, by reason', [

@@ -123,12 +123,27 @@ describe('relay: ingest, verify, output, API', () => {
   })
 
   it('exposes Prometheus metrics', async () => {
+    await waitUntil(() => relay.ctx.hosts.get(pds.hostname)!.queued === 0, 10_000, 'the host queue drained')
     const res = await fetch(`${relay.url}/metrics`)
     const text = await res.text()
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/)
     expect(text).toMatch(new RegExp(`relay_events_in_total\\{host="${pds.hostname}",type="#commit"\\} \\d+`))
-    expect(text).toMatch(/relay_events_out_total\{type="#commit"\} [1-9]/)
+    // Out per host: every commit verified from the host is counted as it went out.
+    const verified = relay.counters.verified.get({ host: pds.hostname })
+    expect(verified).toBeGreaterThanOrEqual(6)
+    expect(text).toContain(`relay_events_out_total{host="${pds.hostname}",type="#commit"} ${verified}`)
+    expect(text).toContain(`relay_events_out_total{host="${pds.hostname}",type="#identity"} 1`)
     expect(text).toMatch(/relay_seq [1-9]/)
+    // The host's last event was read within seconds of its time; nothing is left in its queue.
+    const gauge = (name: string) => {
+      const m = new RegExp(`^${name}\\{host="${pds.hostname}"\\} (\\S+)$`, 'm').exec(text)
+      expect(m, `${name} for ${pds.hostname}`).not.toBeNull()
+      return Number(m![1])
+    }
+    const lag = gauge('relay_host_lag_seconds')
+    expect(lag).toBeGreaterThanOrEqual(0)
+    expect(lag).toBeLessThan(60)
+    expect(gauge('relay_host_queue_depth')).toBe(0)
     expect(text).toContain('relay_subscribers')
     expect(text).toContain('relay_verify_queue_depth')
   })
@@ -153,6 +168,8 @@ describe('relay: ingest, verify, output, API', () => {
     await new Promise((r) => setTimeout(r, 100))
     const down = await post(relay.url, '/admin/repos/takedown', { did: a.did }, ADMIN_PASSWORD)
     expect(down.body).toEqual({ did: a.did, active: false, status: 'takendown' })
+    // The relay's own event: counted out with no upstream host.
+    expect(relay.counters.eventsOut.get({ host: '', type: '#account' })).toBe(1)
     await reader.until((m) =>
       m.some((x) => x.t === '#account' && x.body.did === a.did && x.body.status === 'takendown'),
     )

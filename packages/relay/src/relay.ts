@@ -43,6 +43,10 @@ export interface CreateRelayOptions {
   maxInFlight?: number
   /** Account tasks in flight per host (default 32). */
   hostConcurrency?: number
+  /** How often upkeep (log retention, queued archive compaction) runs (default 60 s; tests shorten it). */
+  upkeepIntervalMs?: number
+  /** When the archive queues an account for compaction (default: half its blocks and 500 are garbage). */
+  compaction?: { ratio?: number; minGarbage?: number }
 }
 
 export interface Relay {
@@ -58,6 +62,11 @@ export interface Relay {
   verifier: VerifierPool
   /** fsyncs the log, then commits account state and host cursors (what the relay does on its flush interval). */
   flush(): void
+  /**
+   * One upkeep pass, what the relay runs every `upkeepIntervalMs`: drops event-log segments
+   * older than the replay window as of `now`, then compacts the archive's queued accounts.
+   */
+  upkeep(now?: number): Promise<{ segmentsDropped: number; blocksCompacted: number }>
   close(): Promise<void>
 }
 
@@ -88,6 +97,8 @@ export async function createRelay(config: RelayConfig, opts: CreateRelayOptions 
     ? new ArchiveStore(join(config.dataDir, 'archive.sqlite'), {
         policy,
         maxRepoBytes: config.maxRepoBytes,
+        compactRatio: opts.compaction?.ratio,
+        compactMinGarbage: opts.compaction?.minGarbage,
         readErrors: registry.counter(
           'relay_archive_read_errors_total',
           'Archive reads that found a damaged shard (answered as RepoNotFound/BlockNotFound), by reason',
@@ -243,17 +254,30 @@ export async function createRelay(config: RelayConfig, opts: CreateRelayOptions 
     flushInBackground().catch((err) => logger.log('error', 'flush failed', { err }))
   }, config.flushIntervalMs)
   flushTimer.unref()
-  const upkeep = setInterval(() => {
-    try {
-      const dropped = log.prune()
-      if (dropped > 0)
-        logger.log('info', 'event log: dropped old segments', { dropped, prunedThrough: log.prunedThrough() })
-      archive?.compactQueued().catch((err) => logger.log('warn', 'archive compaction failed', { err }))
-    } catch (err) {
-      logger.log('error', 'upkeep failed', { err })
-    }
-  }, 60_000)
-  upkeep.unref()
+  const upkeep = async (now = Date.now()) => {
+    const segmentsDropped = log.prune(now)
+    if (segmentsDropped > 0)
+      logger.log('info', 'event log: dropped old segments', {
+        dropped: segmentsDropped,
+        prunedThrough: log.prunedThrough(),
+      })
+    const blocksCompacted = (await archive?.compactQueued()) ?? 0
+    return { segmentsDropped, blocksCompacted }
+  }
+  // The timer's pass in progress: never two at once, and close() waits for it (a compaction
+  // must not find the archive closed under it).
+  let upkeeping: Promise<void> | undefined
+  const upkeepTimer = setInterval(() => {
+    upkeeping ??= upkeep()
+      .then(
+        () => {},
+        (err) => logger.log('error', 'upkeep failed', { err }),
+      )
+      .finally(() => {
+        upkeeping = undefined
+      })
+  }, opts.upkeepIntervalMs ?? 60_000)
+  upkeepTimer.unref()
   logger.log('info', 'relay listening', { url: listening.url, dataDir: config.dataDir, head: sequencer.head })
 
   let closing: Promise<void> | undefined
@@ -268,13 +292,15 @@ export async function createRelay(config: RelayConfig, opts: CreateRelayOptions 
     fanout,
     verifier,
     flush,
+    upkeep,
     close() {
       closing ??= (async () => {
         clearInterval(flushTimer)
-        clearInterval(upkeep)
+        clearInterval(upkeepTimer)
         // Upstream first, letting accepted events finish, so the last flush covers them all.
         await hosts!.stopAll()
         await flushing?.catch(() => {})
+        await upkeeping
         flush()
         fanout.close()
         stream.close()

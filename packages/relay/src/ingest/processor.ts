@@ -177,7 +177,12 @@ export class IngestProcessor {
     }
     if (!result.ok) return { drop: result.reason, message: result.message }
     if (state.takedown) return { drop: 'takendown', message: 'account taken down here' }
-    this.deps.sequencer.publishSpliced(chainBroken ? '#sync' : '#commit', result.frame, result.seqOffset)
+    this.deps.sequencer.publishSpliced(
+      chainBroken ? '#sync' : '#commit',
+      result.frame,
+      result.seqOffset,
+      host.hostname,
+    )
     if (chainBroken) this.deps.counters.drops.inc({ host: host.hostname, reason: 'prevdata-mismatch' })
     this.deps.counters.verified.inc({ host: host.hostname })
     this.attach(host, state)
@@ -243,7 +248,7 @@ export class IngestProcessor {
         result = await this.deps.verifier.verify(job(state.signingKey))
     }
     if (!result.ok) return { drop: result.reason, message: result.message }
-    this.deps.sequencer.publishSpliced('#sync', result.frame, result.seqOffset)
+    this.deps.sequencer.publishSpliced('#sync', result.frame, result.seqOffset, host.hostname)
     this.attach(host, state)
     state.rev = result.rev
     state.head = result.head
@@ -262,7 +267,7 @@ export class IngestProcessor {
     this.deps.state.put(state)
     const out: IdentityMessage = { seq: 0, did: body.did, time: body.time }
     if (body.handle !== undefined) out.handle = body.handle
-    this.deps.sequencer.publishMessage({ t: '#identity', body: out })
+    this.deps.sequencer.publishMessage({ t: '#identity', body: out }, host.hostname)
     return undefined
   }
 
@@ -278,7 +283,7 @@ export class IngestProcessor {
     const status = hostingStatus(state)
     const out: AccountMessage = { seq: 0, did: body.did, time: body.time, active: status.active }
     if (status.status !== undefined) out.status = status.status
-    this.deps.sequencer.publishMessage({ t: '#account', body: out })
+    this.deps.sequencer.publishMessage({ t: '#account', body: out }, host.hostname)
     this.deps.archive?.status(state)
     return undefined
   }

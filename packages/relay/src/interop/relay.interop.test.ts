@@ -99,7 +99,9 @@ describe('relay interop', () => {
   it('relays a Welkin PDS and the official PDS to the official consumer, every commit verified', async () => {
     const welkinHost = new URL(welkin.ctx.config.service.publicUrl).host
     const officialHost = new URL(official.url).host
-    // Both PDSes ask by their bare hostname, which names no port on loopback: ask with it.
+    // The Welkin PDS asks for a crawl itself, as localhost:PORT (dev mode, over http); the
+    // official PDS asks by its bare hostname, which names no port on loopback. Ask for both
+    // with host:port, so neither depends on when its own request arrives.
     for (const host of [welkinHost, officialHost]) expect((await requestCrawl(relay, host)).status).toBe(200)
 
     const accounts: Written[] = []

@@ -38,18 +38,21 @@ export class Sequencer {
     return this.next - 1
   }
 
-  /** Sequences a frame encoded with a `seq: 0` placeholder at `seqOffset`. */
-  publishSpliced(type: string, frame: Uint8Array, seqOffset: number): number {
+  /**
+   * Sequences a frame encoded with a `seq: 0` placeholder at `seqOffset`. `host` is the upstream
+   * host it came from (counted per host), or '' for an event the relay makes itself.
+   */
+  publishSpliced(type: string, frame: Uint8Array, seqOffset: number, host = ''): number {
     const seq = this.take()
-    this.emit(type, seq, spliceSeq(frame, seqOffset, seq))
+    this.emit(type, host, seq, spliceSeq(frame, seqOffset, seq))
     return seq
   }
 
   /** Sequences a small message (#identity, #account) encoded here. */
-  publishMessage(message: RepoMessage): number {
+  publishMessage(message: RepoMessage, host = ''): number {
     const seq = this.take()
     ;(message.body as { seq: number }).seq = seq
-    this.emit(message.t, seq, encodeRepoMessage(message))
+    this.emit(message.t, host, seq, encodeRepoMessage(message))
     return seq
   }
 
@@ -68,10 +71,10 @@ export class Sequencer {
     return seq
   }
 
-  private emit(type: string, seq: number, frame: Uint8Array): void {
+  private emit(type: string, host: string, seq: number, frame: Uint8Array): void {
     this.log.append(seq, frame, this.now())
     this.fanout.publish(seq, frame)
-    this.counters?.eventsOut.inc({ type })
+    this.counters?.eventsOut.inc({ host, type })
   }
 }
 

@@ -18,7 +18,7 @@ import {
   type RepoMessage,
   syncMessage,
 } from '@welkin/firehose'
-import { createGenesisOp } from '@welkin/identity'
+import { createGenesisOp, type PlcOp, updateAtprotoKeyOp, updatePdsOp } from '@welkin/identity'
 import type { CommitData, RecordWrite } from '@welkin/repo'
 import { exportRepoCar } from '@welkin/repo'
 import { WebSocketServer } from 'ws'
@@ -50,6 +50,33 @@ export async function registerDid(
   })
   if (!res.ok) throw new Error(`PLC refused the genesis op of ${did}: ${res.status} ${await res.text()}`)
   return { did, rotationKey }
+}
+
+/**
+ * Changes an account's DID document in the directory at `plcUrl`: its PDS endpoint (a move to
+ * another host) or its atproto signing key (a rotation; the repo then signs with the new key).
+ */
+export async function updateDid(
+  plcUrl: string,
+  acct: FakeAccount,
+  change: { pds: string } | { signingKey: Secp256k1Keypair },
+): Promise<void> {
+  const log = (await (await fetch(`${plcUrl}/${acct.did}/log`)).json()) as PlcOp[]
+  const last = log[log.length - 1]
+  const op =
+    'pds' in change
+      ? await updatePdsOp(last, acct.rotationKey, change.pds)
+      : await updateAtprotoKeyOp(last, acct.rotationKey, change.signingKey.did())
+  const res = await fetch(`${plcUrl}/${encodeURIComponent(acct.did)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(op),
+  })
+  if (!res.ok) throw new Error(`PLC refused the update of ${acct.did}: ${res.status} ${await res.text()}`)
+  if ('signingKey' in change) {
+    acct.keypair = change.signingKey
+    acct.repo.keypair = change.signingKey
+  }
 }
 
 export class FakePds {
