@@ -1,13 +1,17 @@
 // @welkin/mesh: gossip convergence of one write across 50 nodes in one process (target p99
 // under 1 s on loopback), against the raw GossipSub publish -> deliver latency between two
-// nodes; and the anti-entropy traffic to repair 1 differing property among 100,000 (target
-// under 4 KB), against sending the whole state.
+// nodes; the latency of a local put on a node (SQLite + gossip publish) against the bare
+// Graph.put; and the anti-entropy traffic to repair 1 differing property among 100,000
+// (target under 4 KB), against sending the whole state.
 // Run alone: node --import tsx bench/mesh.bench.ts  (about a minute, most of it starting nodes)
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { encodeUpdates, Graph, ManualClock, type Update } from '@welkin/graph'
 import { createMeshNode, graphReplica, type MeshNode, runSync, SyncResponder } from '@welkin/mesh'
 import { FAST_MESH, rawGossipPair, startMesh, stopAll, waitFor } from '@welkin/mesh/testing'
-import { heading } from './harness.js'
+import { heading, measure, report } from './harness.js'
 
 const NODES = 50
 const WRITES = 40
@@ -162,6 +166,51 @@ heading('mesh: gossip latency between two nodes')
 const raw = await rawBaseline()
 latencyLine(`raw gossipsub publish -> deliver, ${RAW_MESSAGES} messages`, raw)
 latencyLine('welkin put -> merged on the peer (gossip)', await pairLatency(), raw)
+
+/**
+ * What a caller of `MeshNode.put` (or the HTTP API's PUT) waits for: the graph's merge, the
+ * SQLite transaction, and handing the message to GossipSub with one peer subscribed. Against
+ * the same node on an in-memory store, and the bare Graph.put.
+ */
+async function putLatency(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'welkin-mesh-bench-'))
+  try {
+    for (const [name, dataDir] of [
+      ['MeshNode.put, SQLite store + gossip (1 peer)', join(dir, 'a')],
+      ['MeshNode.put, in-memory store + gossip (1 peer)', undefined],
+    ] as const) {
+      const a = createMeshNode({ ...FAST_MESH, syncIntervalMs: 0, ...(dataDir ? { dataDir } : {}) })
+      await a.start()
+      const b = createMeshNode({ ...FAST_MESH, syncIntervalMs: 0, bootstrap: [a.multiaddrs[0]] })
+      await b.start()
+      await waitFor(
+        () => a.node!.services.pubsub.getSubscribers(a.topic).length > 0,
+        30_000,
+        'the peer to subscribe',
+      )
+      report(
+        await measure(name, (i) => a.put(`put/${i % 10_000}`, { p0: i }), {
+          seconds: 2,
+          latency: true,
+          warmupOps: 200,
+        }),
+      )
+      await stopAll([a, b])
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const g = new Graph()
+  report(
+    await measure('baseline: Graph.put alone', (i) => g.put(`put/${i % 10_000}`, { p0: i }), {
+      seconds: 1,
+      latency: true,
+    }),
+  )
+}
+
+heading('mesh: local put latency (merge, store, publish)')
+await putLatency()
 
 heading(`mesh: convergence of one write across ${NODES} nodes (one process)`)
 const started = performance.now()

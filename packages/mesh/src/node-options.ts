@@ -33,6 +33,8 @@ export interface MeshNodeOptions {
   syncTimeoutMs?: number
   /** Peer upkeep interval (default 10,000 ms). */
   maintainIntervalMs?: number
+  /** How often each connection is pinged for its latency (default: libp2p's, 10,000 ms). */
+  pingIntervalMs?: number
   /** Dial timeout (default 10,000 ms: a loaded peer may take seconds to finish a handshake). */
   dialTimeoutMs?: number
   /** Background failures (dials, sync sessions, store writes); default: ignored. */

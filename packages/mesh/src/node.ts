@@ -122,6 +122,9 @@ export class MeshNode {
         topic: this.topic,
         localNetwork: o.localNetwork ?? allLocal(listen),
         gossipHeartbeatMs: positiveInt('gossipHeartbeatMs', o.gossipHeartbeatMs, 1000, 10),
+        ...(o.pingIntervalMs === undefined
+          ? {}
+          : { pingIntervalMs: positiveInt('pingIntervalMs', o.pingIntervalMs, 0, 100) }),
         maxPeers: positiveInt('maxPeers', o.maxPeers, 64),
         maxMessageBytes,
         isBanned: (peer) => this.banned.has(peer.toString()),

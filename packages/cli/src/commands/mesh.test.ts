@@ -87,9 +87,12 @@ describe('welkin mesh processes', { timeout: 60_000 }, () => {
     const info = (await (await fetch(`${a.api}/v1/info`)).json()) as { peerId: string; multiaddrs: string[] }
     expect(info.peerId).toBe(a.peerId)
     expect(info.multiaddrs[0]).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)
-    // The public write of the next test goes in meanwhile, so B joins with both on A.
+    // B is given a dead bootstrap address first (nothing listens there) and A's second: one
+    // unreachable peer must not keep it from joining. The public write of the next test goes
+    // in meanwhile, so B joins with both on A.
+    const dead = `/ip4/127.0.0.1/tcp/${await closedPort()}`
     const [nodeB, put, plainPut] = await Promise.all([
-      startNode('b', [info.multiaddrs[0]]),
+      startNode('b', [dead, info.multiaddrs[0]]),
       runWelkin(['mesh', 'put', '--api', a.api, '--key', keyFile, soul, '{"name":"x"}']),
       runWelkin(['mesh', 'put', '--api', a.api, 'notes/1', '{"text":"hello","n":2}']),
     ])
@@ -104,6 +107,8 @@ describe('welkin mesh processes', { timeout: 60_000 }, () => {
     expect(view.soul).toBe(soul)
     expect(view.data).toEqual({ name: 'x' })
     expect(view.state.name).toBeTypeOf('number')
+    // The dead address was tried, reported in one line, and did not stop the node.
+    expect(b.proc.stderr()).toContain(`dialling bootstrap peer ${dead}`)
   })
 
   it('writes and reads a public soul without a key', async () => {

@@ -27,6 +27,8 @@ export interface StackOptions {
   /** Loopback or LAN mesh: keep private addresses in the DHT, no same-IP penalties. */
   localNetwork: boolean
   gossipHeartbeatMs: number
+  /** Connection monitor's ping interval; undefined: libp2p's default. */
+  pingIntervalMs?: number
   maxPeers: number
   maxMessageBytes: number
   isBanned(peer: PeerId): boolean
@@ -70,7 +72,10 @@ export async function createStack(opts: StackOptions): Promise<MeshLibp2p> {
     },
     // The monitor's pings give diagnostics their latency; a late pong on a busy node is not a
     // dead peer, so it must not cut the connection (TCP and Yamux notice real failures).
-    connectionMonitor: { abortConnectionOnPingFailure: false },
+    connectionMonitor: {
+      abortConnectionOnPingFailure: false,
+      ...(opts.pingIntervalMs === undefined ? {} : { pingInterval: opts.pingIntervalMs }),
+    },
     connectionManager: {
       maxConnections: opts.maxPeers,
       // Every peer of a local mesh may share one IP; the defaults would throttle them.
