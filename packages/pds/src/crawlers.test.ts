@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { openPlcStore, PlcDirectory, type PlcServer, startPlcServer } from '@welkin/plc'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startHarness } from './api/repo/harness.js'
-import { CrawlerNotifier } from './crawlers.js'
+import { CrawlerNotifier, crawlHostname } from './crawlers.js'
 
 interface FakeRelay {
   url: string
@@ -52,6 +52,23 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 10))
   }
 }
+
+describe('crawlHostname', () => {
+  it('is PDS_HOSTNAME for a public host and localhost:PORT for a local one', () => {
+    expect(crawlHostname({ hostname: 'pds.example.com', publicUrl: 'https://pds.example.com' })).toBe(
+      'pds.example.com',
+    )
+    expect(crawlHostname({ hostname: 'localhost', publicUrl: 'http://localhost:2583' })).toBe(
+      'localhost:2583',
+    )
+    expect(crawlHostname({ hostname: '127.0.0.1', publicUrl: 'http://127.0.0.1:41234' })).toBe(
+      '127.0.0.1:41234',
+    )
+    expect(crawlHostname({ hostname: 'pds.localhost', publicUrl: 'http://pds.localhost:80' })).toBe(
+      'pds.localhost:80',
+    )
+  })
+})
 
 describe('CrawlerNotifier', () => {
   it('asks every crawler at the first event, then at most once per interval', async () => {
@@ -119,7 +136,8 @@ describe('CrawlerNotifier', () => {
     const lee = await h.account('lee')
     await lee.agent.post({ text: 'hello relay', createdAt: new Date().toISOString() })
     await until(() => relay.requests.length === 1)
-    expect(relay.requests[0].body).toEqual({ hostname: 'localhost' })
+    // Dev mode on a loopback name: the port the PDS listens on, or the relay could not connect.
+    expect(relay.requests[0].body).toEqual({ hostname: `localhost:${new URL(h.url).port}` })
     await new Promise((r) => setTimeout(r, 100))
     expect(relay.requests.length).toBe(1)
   })

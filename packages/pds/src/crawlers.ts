@@ -6,6 +6,20 @@
 export const DEFAULT_CRAWL_INTERVAL_MS = 20 * 60_000
 export const DEFAULT_CRAWL_TIMEOUT_MS = 10_000
 
+/**
+ * What to send as `hostname`: PDS_HOSTNAME, which relays reach over https on the default port;
+ * but for a PDS served over plain http on a loopback name (dev mode, `http://localhost:2583`)
+ * `localhost:PORT`, since no relay can connect back to a bare `localhost`. Relays read the value
+ * as a URL host, so the port carries through (indigo prefixes a scheme and keeps `u.Host`;
+ * Welkin's relay admits `localhost:PORT` with --allow-loopback); the official PDS sends the bare
+ * name, which only works for public hosts.
+ */
+export function crawlHostname(service: { hostname: string; publicUrl: string }): string {
+  const url = new URL(service.publicUrl)
+  if (url.protocol !== 'http:') return service.hostname
+  return `${url.hostname}:${url.port || '80'}`
+}
+
 export interface CrawlerNotifierOptions {
   /** This PDS's public hostname (PDS_HOSTNAME), what relays connect back to. */
   hostname: string

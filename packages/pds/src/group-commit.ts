@@ -5,7 +5,8 @@
 // transaction rolls back (its seqs are given back, Sequencer.transact), that job is rejected
 // and the others run again in a new transaction. Failures are rare (a swap lost to an account
 // status change, a missing blob), so this is cheaper than a savepoint around every job.
-// Nothing resolves before its batch has committed.
+// Nothing resolves before its batch has committed. While the database's write gate is closed
+// (a checkpoint catching up, db/checkpointer.ts) jobs wait and go in one batch when it opens.
 import type { PdsDatabase } from './db/database.js'
 import type { Sequencer } from './sequencer.js'
 
@@ -24,6 +25,8 @@ export class GroupCommitter {
   readonly maxBatch: number
   #batch: Pending[] = []
   #scheduled = false
+  /** Waiting for the write gate to open. */
+  #waiting = false
   /** Batches committed and jobs in them, for tuning. */
   batches = 0
   jobs = 0
@@ -52,6 +55,17 @@ export class GroupCommitter {
   }
 
   #flush(): void {
+    const gate = this.sequencer.db.writeGate
+    if (gate.held) {
+      if (!this.#waiting) {
+        this.#waiting = true
+        gate.whenOpen(() => {
+          this.#waiting = false
+          this.#flush()
+        })
+      }
+      return
+    }
     const batch = this.#batch
     this.#batch = []
     if (batch.length === 0) return

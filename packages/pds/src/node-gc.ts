@@ -75,6 +75,11 @@ export class NodeCollector {
       this.#arm(this.idleMs - quiet)
       return
     }
+    // A checkpoint is catching up with commits held: a pass now would only add to its work.
+    if (this.db.writeGate.held) {
+      this.#arm(Math.max(1, this.idleMs))
+      return
+    }
     try {
       this.collect(this.passSize)
     } catch {

@@ -1,5 +1,5 @@
-// `welkin relay` and the relay in `welkin up`: the command serves until aborted; the up service
-// crawls the local PDS, so an account's first post shows up on the relay's stream.
+// `welkin relay` and the relay in `welkin up`: the command serves until aborted; the local PDS
+// asks the up relay for a crawl, so an account's first post shows up on the relay's stream.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -85,7 +85,7 @@ describe('welkin up with the relay', () => {
     await stopAll(running)
   })
 
-  it('crawls the local PDS, so a new account and its first post reach the relay stream', async () => {
+  it('is asked by the local PDS to crawl it, so a new account and its first post reach the relay stream', async () => {
     const [plcPort, relayPort, pdsPort] = [await freePort(), await freePort(), await freePort()]
     const log: string[] = []
     running = await startAll(
@@ -95,6 +95,11 @@ describe('welkin up with the relay', () => {
     )
     const relay = running.find((s) => s.name === 'relay')!
     const pds = running.find((s) => s.name === 'pds')!
+    const hosts = async () =>
+      ((await (await fetch(`${relay.url}/xrpc/com.atproto.sync.listHosts`)).json()) as { hosts: unknown[] })
+        .hosts
+    // Nothing is seeded: the relay learns of the PDS only from its requestCrawl.
+    expect(await hosts()).toEqual([])
     const got: RepoMessage[] = []
     const ac = new AbortController()
     const sub = subscribeRepos({
@@ -136,5 +141,6 @@ describe('welkin up with the relay', () => {
     await sub.done
     expect(posted()).toBe(true)
     expect(got.some((m) => m.t === '#identity' && m.body.did === did)).toBe(true)
+    expect(await hosts()).toEqual([expect.objectContaining({ hostname: `localhost:${pdsPort}` })])
   })
 })

@@ -1,6 +1,6 @@
 // The relay in `welkin up`: data under <data>/relay, identities from the local directory,
-// loopback hosts admitted, and the local PDS crawled from the start (a PDS on localhost asks
-// for a crawl without its port, which a relay cannot act on), with generous limits for it.
+// loopback hosts admitted, and generous limits for the local PDS. The PDS names this relay as
+// its crawler and asks it for a crawl (as `localhost:PORT`) at its first event.
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { createRelay, DEFAULT_RELAY_PORT, jsonLogger, resolveRelayConfig } from '@welkin/relay'
@@ -19,7 +19,6 @@ export function relayService(port = DEFAULT_RELAY_PORT, localPds = 'localhost:25
           plcUrl: ctx.urls.plc,
           allowLoopback: true,
           adminPassword,
-          seedHosts: [localPds],
           trustedHosts: [localPds],
         },
       )
@@ -31,7 +30,7 @@ export function relayService(port = DEFAULT_RELAY_PORT, localPds = 'localhost:25
         name: 'relay',
         url: relay.url,
         notes: [
-          `relay, data in ${config.dataDir}; crawling ${localPds}`,
+          `relay, data in ${config.dataDir}; crawls hosts that ask (requestCrawl)`,
           `firehose: ${stream}`,
           `admin: user "admin", password ${adminPassword}; metrics at ${relay.url}/metrics`,
         ],

@@ -1,5 +1,7 @@
-import { statSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DatabaseError } from '../errors.js'
 import { tempDir } from '../testing.js'
@@ -126,6 +128,58 @@ describe('PdsDatabase', () => {
       await new Promise((r) => setTimeout(r, 50))
     }
     expect(statSync(db.path).size).toBeGreaterThan(before + 500 * 2000)
+  })
+
+  it('starts the WAL over under steady writes without the writer ever waiting for a lock', async () => {
+    const { db } = open('s.sqlite', MIGRATIONS, {
+      checkpointer: { intervalMs: 10, restartBytes: 256 * 1024, maxHoldMs: 5_000 },
+    })
+    // Any lock the checkpointer took from the writer (as RESTART or TRUNCATE would) now fails
+    // the commit with SQLITE_BUSY instead of sleeping in the busy handler.
+    db.sqlite.pragma('busy_timeout = 0')
+    const insert = db.prepare(
+      `INSERT INTO repo_seq (seq, did, type, frame, created_at) VALUES (?, 'did:plc:a', '#identity', ?, 0)`,
+    )
+    const wal = `${db.path}-wal`
+    let seq = 0
+    let written = 0
+    let maxWal = 0
+    // A commit every millisecond or so, never a pause long enough for a checkpoint pass to catch
+    // up on its own; each commit waits only for the gate, as the group committer's do.
+    const deadline = Date.now() + 20_000
+    while ((db.writeGate.holds < 3 || written < 4 * 1024 * 1024) && Date.now() < deadline) {
+      await new Promise<void>((resolve) => db.writeGate.whenOpen(resolve))
+      db.transact(() => {
+        for (let i = 0; i < 5; i++) insert.run(++seq, new Uint8Array(1000))
+      })
+      written += 5 * 1000
+      maxWal = Math.max(maxWal, statSync(wal).size)
+      await new Promise((r) => setTimeout(r, 1))
+    }
+    expect(db.writeGate.holds).toBeGreaterThanOrEqual(3)
+    expect(written).toBeGreaterThanOrEqual(4 * 1024 * 1024)
+    // Without restarts the WAL holds every page written (more than the rows' 4 MiB); with them,
+    // about restartBytes plus what piles up during a checkpoint pass.
+    expect(maxWal).toBeLessThan(written / 2)
+  }, 30_000)
+
+  it('lets a script await its shutdown at top level', () => {
+    // The checkpointer's worker is unreferenced while it runs; shutdown must still keep the
+    // process alive until it has exited, or Node ends with 13 (an unsettled top-level await).
+    const d = tempDir()
+    cleanups.push(() => d.remove())
+    const script = join(d.path, 'shutdown.mts')
+    const database = fileURLToPath(new URL('./database.ts', import.meta.url))
+    writeFileSync(
+      script,
+      `import { PdsDatabase } from ${JSON.stringify(database)}
+const db = PdsDatabase.open(${JSON.stringify(join(d.path, 'x.sqlite'))})
+await db.shutdown()
+console.log('closed')
+`,
+    )
+    const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' })
+    expect(out.trim()).toBe('closed')
   })
 
   it('leaves checkpoints to SQLite or to nobody when asked', () => {

@@ -9,6 +9,7 @@ import { DatabaseError } from '../errors.js'
 import { ensureDir } from '../fs-util.js'
 import { type CheckpointerOptions, WalCheckpointer } from './checkpointer.js'
 import { MIGRATIONS, type Migration } from './schema.js'
+import { WriteGate } from './write-gate.js'
 
 export type Statement = Database.Statement
 export type Sqlite = Database.Database
@@ -43,6 +44,8 @@ export class PdsDatabase {
   readonly #statements = new Map<string, Statement>()
   #closed = false
   #checkpointer: WalCheckpointer | undefined
+  /** Closed while the background checkpointer catches up; the group committer waits on it. */
+  readonly writeGate = new WriteGate()
 
   private constructor(
     readonly sqlite: Sqlite,
@@ -70,7 +73,9 @@ export class PdsDatabase {
       sqlite.pragma(`wal_autocheckpoint = ${checkpoints === 'auto' ? 1000 : 0}`)
       const db = new PdsDatabase(sqlite, path)
       db.migrate(opts.migrations ?? MIGRATIONS)
-      if (checkpoints === 'background') db.#checkpointer = new WalCheckpointer(path, opts.checkpointer)
+      if (checkpoints === 'background') {
+        db.#checkpointer = new WalCheckpointer(path, opts.checkpointer, db.writeGate)
+      }
       return db
     } catch (err) {
       sqlite.close()

@@ -2,7 +2,7 @@
 // subscribeRepos stream; and the crawler notifier that tells relays about new events.
 import type { XrpcServer } from '@welkin/xrpc'
 import type { PdsContext } from '../../context.js'
-import { CrawlerNotifier } from '../../crawlers.js'
+import { CrawlerNotifier, crawlHostname } from '../../crawlers.js'
 import { RepoFirehose } from './firehose.js'
 import * as getBlob from './getBlob.js'
 import * as getBlocks from './getBlocks.js'
@@ -36,7 +36,7 @@ export function registerSyncApi(server: XrpcServer, ctx: PdsContext): { close():
   })
   subscribeRepos.register(server, firehose)
   const crawlers = new CrawlerNotifier({
-    hostname: ctx.config.service.hostname,
+    hostname: crawlHostname(ctx.config.service),
     crawlers: ctx.config.crawlers,
     log: ctx.log,
   })
