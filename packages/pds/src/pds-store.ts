@@ -31,6 +31,11 @@ export interface PdsStoreOptions {
    * DEFAULT_TEMP_TTL_MS, the hour blob.md sets as a firm lower bound; shorter only in tests).
    */
   tempTtlMs?: number
+  /**
+   * Told when the background WAL checkpointer fails. Without checkpoints the WAL only grows, so
+   * an operator must hear of it; createPds passes its log.
+   */
+  onDbError?: (message: string) => void
 }
 
 export class PdsStore {
@@ -60,6 +65,7 @@ export class PdsStore {
     const db = PdsDatabase.open(config.storage.dbPath, {
       synchronous: config.storage.synchronous,
       checkpoints: config.storage.disableWalAutoCheckpoint ? 'off' : 'background',
+      checkpointer: { onError: opts.onDbError },
     })
     try {
       const sequencer = new Sequencer(db)

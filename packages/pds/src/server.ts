@@ -105,7 +105,10 @@ function withListenPort(config: PdsConfig, port: number): PdsConfig {
 /** Opens the store in `config.storage.dataDirectory` and serves the PDS on `config.service.port`. */
 export async function createPds(config: PdsConfig, opts: CreatePdsOptions = {}): Promise<Pds> {
   const log = opts.log ?? defaultLog
-  const store = await PdsStore.open(config, opts.store)
+  const store = await PdsStore.open(config, {
+    onDbError: (message) => log('WAL checkpoint failed', { error: message }),
+    ...opts.store,
+  })
   for (const w of store.secrets.warnings) log(w)
   if (store.secrets.generated.length > 0) {
     log(`generated ${store.secrets.generated.join(', ')} into ${store.secrets.path}`)

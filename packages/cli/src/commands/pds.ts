@@ -59,15 +59,7 @@ export const pdsCommand: Command = {
     ctx.out(`  PLC directory ${pds.ctx.config.identity.plcUrl}; secrets in ${pds.ctx.store.secrets.path}`)
     if (!ctx.signal.aborted)
       await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }))
-    // Closing ends by awaiting the WAL checkpointer's worker, which is unref'd: with the server
-    // already closed nothing else would keep Node running, and it would exit mid-close (status
-    // 13, database not shut down). A ref'd timer holds the process until close has finished.
-    const holdOpen = setInterval(() => {}, 60_000)
-    try {
-      await pds.close()
-    } finally {
-      clearInterval(holdOpen)
-    }
+    await pds.close()
     ctx.err('welkin pds stopped')
     return 0
   },
