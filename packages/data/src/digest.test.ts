@@ -98,7 +98,10 @@ describe('CAR header fast path', () => {
         let want: CID[] | string
         try {
           const h = decodeCbor(mutated) as { version?: unknown; roots?: unknown }
-          want = h.version === 1 && Array.isArray(h.roots) ? (h.roots as CID[]) : 'bad'
+          // A header is only valid with CIDs for roots: `roots: [[-11, bytes]]` decodes as CBOR
+          // but is no CAR header (a mutated tag byte gives exactly that).
+          const roots = Array.isArray(h.roots) && h.roots.every((r) => r instanceof CID)
+          want = h.version === 1 && roots ? (h.roots as CID[]) : 'bad'
         } catch {
           want = 'bad'
         }
