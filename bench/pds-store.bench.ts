@@ -10,8 +10,8 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { Secp256k1Keypair } from '@welkin/crypto'
 import { PdsDatabase, PdsStore, resolvePdsConfig } from '@welkin/pds'
+import { Database } from '@welkin/sqlite'
 import { nextTid } from '@welkin/syntax'
-import Database from 'better-sqlite3'
 import { heading, type Measurement, measure, report } from './harness.js'
 
 const SECONDS = 3

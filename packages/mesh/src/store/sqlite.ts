@@ -14,7 +14,7 @@ import {
   valueFromData,
   valueToData,
 } from '@welkin/graph'
-import Database from 'better-sqlite3'
+import { Database, type SqliteDatabase, type SqliteStatement, type SqliteTransaction } from '@welkin/sqlite'
 import { MeshStoreError } from '../errors.js'
 
 export interface SqliteGraphStoreOptions {
@@ -48,18 +48,18 @@ const PAGE = 1000
 
 export class SqliteGraphStore implements GraphStore {
   readonly path: string
-  readonly #db: Database.Database
-  readonly #get: Database.Statement<[string, string], Row>
-  readonly #soul: Database.Statement<[string], Row>
-  readonly #first: Database.Statement<[number], Row>
-  readonly #after: Database.Statement<[string, string, string, number], Row>
-  readonly #upsert: Database.Statement<[string, string, number, Uint8Array, Uint8Array | null]>
-  readonly #count: Database.Statement<[], { n: number }>
-  readonly #batch: Database.Transaction<(entries: readonly GraphEntry[]) => void>
+  readonly #db: SqliteDatabase
+  readonly #get: SqliteStatement<[string, string], Row>
+  readonly #soul: SqliteStatement<[string], Row>
+  readonly #first: SqliteStatement<[number], Row>
+  readonly #after: SqliteStatement<[string, string, string, number], Row>
+  readonly #upsert: SqliteStatement<[string, string, number, Uint8Array, Uint8Array | null]>
+  readonly #count: SqliteStatement<[], { n: number }>
+  readonly #batch: SqliteTransaction<(entries: readonly GraphEntry[]) => void>
 
   constructor(opts: SqliteGraphStoreOptions) {
     this.path = opts.path
-    let db: Database.Database | undefined
+    let db: SqliteDatabase | undefined
     try {
       if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true })
       db = new Database(opts.path, { timeout: 0 })

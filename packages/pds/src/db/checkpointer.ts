@@ -17,8 +17,9 @@
 // Only commits wait (the event loop goes on), and only for a pass that copies what came in
 // during the short pass before it: two fsyncs and little else, 7-25 ms measured on a loaded
 // 2-core VM, about once per `restartBytes` of WAL (every second or two at full write load).
-import { createRequire } from 'node:module'
+
 import { Worker } from 'node:worker_threads'
+import { driverPath } from '@welkin/sqlite'
 import type { WriteGate } from './write-gate.js'
 
 export interface CheckpointerOptions {
@@ -128,7 +129,7 @@ export class WalCheckpointer {
   constructor(path: string, opts: CheckpointerOptions = {}, gate?: WriteGate) {
     this.#gate = gate
     this.#maxHoldMs = opts.maxHoldMs ?? 100
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3')
+    const driver = driverPath
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {

@@ -3,7 +3,7 @@
 // functions, so no other JavaScript runs inside one; keep them short.
 import { closeSync, existsSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
+import { Database, type SqliteDatabase, type SqliteStatement, type SqliteTransaction } from '@welkin/sqlite'
 import type { SqliteSynchronous } from '../config.js'
 import { DatabaseError } from '../errors.js'
 import { ensureDir } from '../fs-util.js'
@@ -11,8 +11,8 @@ import { type CheckpointerOptions, WalCheckpointer } from './checkpointer.js'
 import { MIGRATIONS, type Migration } from './schema.js'
 import { WriteGate } from './write-gate.js'
 
-export type Statement = Database.Statement
-export type Sqlite = Database.Database
+export type Statement = SqliteStatement
+export type Sqlite = SqliteDatabase
 
 export interface DatabaseOptions {
   /**
@@ -114,7 +114,7 @@ export class PdsDatabase {
   // One transaction function per connection, calling whatever `#body` holds: better-sqlite3
   // builds four wrappers per transaction() call, which every write and read would pay again.
   #body: ((db: PdsDatabase) => unknown) | undefined
-  #tx: Database.Transaction<() => unknown> | undefined
+  #tx: SqliteTransaction<() => unknown> | undefined
 
   #run<T>(fn: (db: PdsDatabase) => T, mode: 'deferred' | 'immediate'): T {
     this.#tx ??= this.sqlite.transaction(() => {

@@ -4,7 +4,7 @@
 // in its own savepoint, so one bad op does not undo the others) and shares one fsync. The
 // transaction is synchronous, which also makes per-DID serialization automatic in-process;
 // IMMEDIATE takes SQLite's write lock up front, serializing other processes too.
-import Database from 'better-sqlite3'
+import { Database, type SqliteDatabase, type SqliteStatement, type SqliteTransaction } from '@welkin/sqlite'
 import { PlcStoreError } from '../errors.js'
 import type { AppendDecision, DecideFn, PlcStore, StoredOp } from './types.js'
 
@@ -66,20 +66,20 @@ function toStored(row: Row): StoredOp {
 
 export class SqlitePlcStore implements PlcStore {
   readonly kind = 'sqlite'
-  readonly #db: Database.Database
+  readonly #db: SqliteDatabase
   readonly #maxBatch: number
   readonly #clock: () => number
-  readonly #history: Database.Statement<[string], Row>
-  readonly #active: Database.Statement<[string], Row>
-  readonly #last: Database.Statement<[string], Row>
-  readonly #lastCreated: Database.Statement<[], { created_at: string }>
-  readonly #insert: Database.Statement<[string, string, string, string]>
-  readonly #nullify: Database.Statement<[string, string]>
-  readonly #bySeq: Database.Statement<[number, number], Row>
-  readonly #byTime: Database.Statement<[string, number], Row>
-  readonly #sameTime: Database.Statement<[string, number, number], Row>
+  readonly #history: SqliteStatement<[string], Row>
+  readonly #active: SqliteStatement<[string], Row>
+  readonly #last: SqliteStatement<[string], Row>
+  readonly #lastCreated: SqliteStatement<[], { created_at: string }>
+  readonly #insert: SqliteStatement<[string, string, string, string]>
+  readonly #nullify: SqliteStatement<[string, string]>
+  readonly #bySeq: SqliteStatement<[number, number], Row>
+  readonly #byTime: SqliteStatement<[string, number], Row>
+  readonly #sameTime: SqliteStatement<[string, number, number], Row>
   readonly #applyOne: (item: Pending, createdAt: string) => StoredOp
-  readonly #applyBatch: Database.Transaction<(items: Pending[]) => void>
+  readonly #applyBatch: SqliteTransaction<(items: Pending[]) => void>
   #queue: Pending[] = []
   #scheduled = false
   #closed = false

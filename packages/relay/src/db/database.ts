@@ -4,10 +4,10 @@
 // synchronous=NORMAL costs one WAL append per batch; the output log is fsynced before each.
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
+import { Database, type SqliteDatabase } from '@welkin/sqlite'
 import { StateStoreError } from '../errors.js'
 
-export type Sqlite = Database.Database
+export type Sqlite = SqliteDatabase
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE hosts (
