@@ -39,7 +39,16 @@ function pdsEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
 async function startPds(env: NodeJS.ProcessEnv): Promise<{ proc: WelkinProcess; url: string }> {
   const proc = spawnWelkin(['pds'], { env })
   const [, url] = await proc.waitFor(/welkin pds listening on (http:\/\/\S+)/, 60_000)
+  // The last line of the start-up notes; stdout may arrive in several chunks on a loaded machine.
+  await proc.waitFor(/PLC directory \S+; secrets in /, 10_000)
   return { proc, url }
+}
+
+/** Waits until stderr matches: it is a separate pipe, so it can trail stdout. */
+async function stderrMatches(proc: WelkinProcess, pattern: RegExp, ms = 10_000): Promise<string> {
+  const deadline = Date.now() + ms
+  while (!pattern.test(proc.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  return proc.stderr()
 }
 
 /** Every file name under `root`, recursively. */
@@ -83,7 +92,7 @@ describe('welkin pds process', { timeout: 60_000 }, () => {
     expect(pds.url).toBe(`http://127.0.0.1:${env.PDS_PORT}`)
     expect(pds.proc.stdout()).toContain(`public URL http://localhost:${env.PDS_PORT}`)
     expect(pds.proc.stdout()).toContain(`PLC directory ${plc.url}`)
-    expect(pds.proc.stderr()).toMatch(/generated .*jwtSecret/)
+    expect(await stderrMatches(pds.proc, /generated .*jwtSecret/)).toMatch(/generated .*jwtSecret/)
     secretsAtStart = readFileSync(join(dataDir, 'secrets.json'), 'utf8')
     const secrets = JSON.parse(secretsAtStart)
     expect(secrets.jwtSecret).toBeTypeOf('string')
