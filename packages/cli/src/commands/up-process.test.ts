@@ -3,6 +3,7 @@
 // reaches the relay's view of the network; Ctrl-C stops everything within seconds; a second
 // start on the same directory keeps the secrets, the account and the post.
 import { type ChildProcess, spawn } from 'node:child_process'
+import { statSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -103,6 +104,9 @@ describe('welkin up, as a process', () => {
     // The notes say how to get started: the admin password, how to make an account, the mesh's addresses.
     const adminPassword = /admin: user "admin", password (\S+) \(secrets/.exec(first)?.[1]
     expect(adminPassword).toBeTruthy()
+    const relayPassword = /admin: user "admin", password (\S+) \(kept in/.exec(first)?.[1]
+    expect(relayPassword).toBeTruthy()
+    expect(statSync(join(data, 'relay', 'admin-password')).mode & 0o777).toBe(0o600)
     expect(first).toContain('com.atproto.server.createAccount')
     expect(first).toMatch(/listening on \/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)
 
@@ -149,6 +153,7 @@ describe('welkin up, as a process', () => {
     // Second start on the same directory: same secrets, same account, same post, same graph.
     up = await startUp(data)
     expect(up.output()).toContain(`password ${adminPassword} (secrets`)
+    expect(up.output()).toContain(`password ${relayPassword} (kept in`)
     const session = await xrpc(PDS, 'com.atproto.server.createSession', {
       body: { identifier: 'alice.test', password: 'change-me' },
     })
