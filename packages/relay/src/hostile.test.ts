@@ -5,29 +5,24 @@
 import { Secp256k1Keypair } from '@welkin/crypto'
 import { BlockMap, cidForCbor, encodeCar, encodeCbor, readCarSync } from '@welkin/data'
 import { type CommitMessage, commitMessage, encodeRepoMessage } from '@welkin/firehose'
-import { openPlcStore, PlcDirectory, type PlcServer, startPlcServer } from '@welkin/plc'
 import type { Repo } from '@welkin/repo'
 import { tidFromTime, tidTimestamp } from '@welkin/syntax'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { useTestPlc } from '../../../test/support/plc.js'
 import type { Relay } from './relay.js'
 import { FakePds } from './testing/fake-pds.js'
 import { requestCrawl, startTestRelay, tempDir, xrpcGet } from './testing/harness.js'
 import { nextTestTid } from './testing/repo-writer.js'
 import { readStream, waitUntil } from './testing/stream-reader.js'
 
-let plcDir: ReturnType<typeof tempDir>
-let plc: PlcServer
-let closeStore: () => Promise<void>
+const plc = useTestPlc()
+
 let hostile: FakePds
 let good: FakePds
 let relay: Relay
 let data: ReturnType<typeof tempDir>
 
 beforeAll(async () => {
-  plcDir = tempDir('welkin-relay-plc-')
-  const store = await openPlcStore({ dataDir: plcDir.path })
-  closeStore = () => store.close()
-  plc = await startPlcServer(new PlcDirectory(store), { port: 0 })
   hostile = await FakePds.start(plc.url)
   good = await FakePds.start(plc.url)
   data = tempDir()
@@ -38,9 +33,6 @@ afterAll(async () => {
   await relay?.close()
   await hostile?.close()
   await good?.close()
-  await plc?.close(100)
-  await closeStore?.()
-  plcDir?.remove()
   data?.remove()
 })
 

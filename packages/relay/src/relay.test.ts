@@ -2,31 +2,16 @@
 // repos, the relay's own SQLite and segment files, its stream read by the firehose consumer.
 import { Secp256k1Keypair } from '@welkin/crypto'
 import type { CommitMessage, RepoMessage } from '@welkin/firehose'
-import { openPlcStore, PlcDirectory, type PlcServer, startPlcServer } from '@welkin/plc'
 import { verifyCommitEvent } from '@welkin/repo'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { useTestPlc } from '../../../test/support/plc.js'
 import type { Relay } from './relay.js'
 import { FakePds } from './testing/fake-pds.js'
 import { ADMIN_PASSWORD, post, requestCrawl, startTestRelay, tempDir, xrpcGet } from './testing/harness.js'
 import { readStream, waitUntil } from './testing/stream-reader.js'
 
-let plcDir: ReturnType<typeof tempDir>
-let plc: PlcServer
-let closePlcStore: () => Promise<void>
-
-beforeAll(async () => {
-  plcDir = tempDir('welkin-relay-plc-')
-  const store = await openPlcStore({ dataDir: plcDir.path })
-  closePlcStore = () => store.close()
-  plc = await startPlcServer(new PlcDirectory(store), { port: 0 })
-})
-
-afterAll(async () => {
-  await plc?.close(100)
-  await closePlcStore?.()
-  plcDir?.remove()
-})
+const plc = useTestPlc()
 
 const commits = (msgs: RepoMessage[]) =>
   msgs.filter((m): m is { t: '#commit'; body: CommitMessage } => m.t === '#commit')

@@ -6,33 +6,18 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { readCar } from '@welkin/data'
 import { decodeFrame, type Frame } from '@welkin/firehose'
-import { openPlcStore, PlcDirectory, type PlcServer, startPlcServer } from '@welkin/plc'
 import { verifyRepoCar } from '@welkin/repo'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { useTestPlc } from '../../../test/support/plc.js'
 import type { Relay } from './relay.js'
 import { type FakeAccount, FakePds } from './testing/fake-pds.js'
 import { requestCrawl, startTestRelay, tempDir } from './testing/harness.js'
 import { waitUntil } from './testing/stream-reader.js'
 
+const plc = useTestPlc()
+
 const HOUR = 3_600_000
-
-let plcDir: ReturnType<typeof tempDir>
-let plc: PlcServer
-let closeStore: () => Promise<void>
-
-beforeAll(async () => {
-  plcDir = tempDir('welkin-relay-plc-')
-  const store = await openPlcStore({ dataDir: plcDir.path })
-  closeStore = () => store.close()
-  plc = await startPlcServer(new PlcDirectory(store), { port: 0 })
-})
-
-afterAll(async () => {
-  await plc?.close(100)
-  await closeStore?.()
-  plcDir?.remove()
-})
 
 /** Runs `fn` against a fresh fake PDS and archival relay, then closes both. */
 async function withRelay(

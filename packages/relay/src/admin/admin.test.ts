@@ -1,29 +1,14 @@
 // Operator changes on a running relay: raising a host's account limit admits the account it
 // was refusing at once, and the new limit survives a restart on the same data directory; an
 // admin crawl adds a host (without the public describeServer check) whose commits then flow.
-import { openPlcStore, PlcDirectory, type PlcServer, startPlcServer } from '@welkin/plc'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { useTestPlc } from '../../../../test/support/plc.js'
 import type { Relay } from '../relay.js'
 import { FakePds } from '../testing/fake-pds.js'
 import { ADMIN_PASSWORD, post, requestCrawl, startTestRelay, tempDir } from '../testing/harness.js'
 import { waitUntil } from '../testing/stream-reader.js'
 
-let plcDir: ReturnType<typeof tempDir>
-let plc: PlcServer
-let closeStore: () => Promise<void>
-
-beforeAll(async () => {
-  plcDir = tempDir('welkin-relay-plc-')
-  const store = await openPlcStore({ dataDir: plcDir.path })
-  closeStore = () => store.close()
-  plc = await startPlcServer(new PlcDirectory(store), { port: 0 })
-})
-
-afterAll(async () => {
-  await plc?.close(100)
-  await closeStore?.()
-  plcDir?.remove()
-})
+const plc = useTestPlc()
 
 describe('admin', () => {
   it('raises an account limit: the refused account gets in, and the limit persists across a restart', async () => {

@@ -6,26 +6,21 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { readCar } from '@welkin/data'
-import { openPlcStore, PlcDirectory, type PlcServer, startPlcServer } from '@welkin/plc'
 import { verifyRecordProof, verifyRepoCar } from '@welkin/repo'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { useTestPlc } from '../../../../test/support/plc.js'
 import type { Relay } from '../relay.js'
 import { FakePds } from '../testing/fake-pds.js'
 import { requestCrawl, startTestRelay, tempDir, xrpcGet } from '../testing/harness.js'
 import { waitUntil } from '../testing/stream-reader.js'
 
-let plcDir: ReturnType<typeof tempDir>
-let plc: PlcServer
-let closeStore: () => Promise<void>
+const plc = useTestPlc()
+
 let pds: FakePds
 let relay: Relay
 let data: ReturnType<typeof tempDir>
 
 beforeAll(async () => {
-  plcDir = tempDir('welkin-relay-plc-')
-  const store = await openPlcStore({ dataDir: plcDir.path })
-  closeStore = () => store.close()
-  plc = await startPlcServer(new PlcDirectory(store), { port: 0 })
   pds = await FakePds.start(plc.url)
   data = tempDir()
   relay = await startTestRelay(plc.url, data.path, { archive: true })
@@ -34,9 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await relay?.close()
   await pds?.close()
-  await plc?.close(100)
-  await closeStore?.()
-  plcDir?.remove()
   data?.remove()
 })
 

@@ -1,27 +1,12 @@
 // Host management on loopback: event-rate pacing (throttled, nothing lost), offline and idle
 // status, hosts imported from another relay's listHosts, and #account status handling.
-import { openPlcStore, PlcDirectory, type PlcServer, startPlcServer } from '@welkin/plc'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { useTestPlc } from '../../../../test/support/plc.js'
 import { FakePds } from '../testing/fake-pds.js'
 import { ADMIN_PASSWORD, post, requestCrawl, startTestRelay, tempDir, xrpcGet } from '../testing/harness.js'
 import { readStream, waitUntil } from '../testing/stream-reader.js'
 
-let plcDir: ReturnType<typeof tempDir>
-let plc: PlcServer
-let closeStore: () => Promise<void>
-
-beforeAll(async () => {
-  plcDir = tempDir('welkin-relay-plc-')
-  const store = await openPlcStore({ dataDir: plcDir.path })
-  closeStore = () => store.close()
-  plc = await startPlcServer(new PlcDirectory(store), { port: 0 })
-})
-
-afterAll(async () => {
-  await plc?.close(100)
-  await closeStore?.()
-  plcDir?.remove()
-})
+const plc = useTestPlc()
 
 describe('hosts', () => {
   it('paces a host over its event rate instead of dropping, and reports it throttled', async () => {

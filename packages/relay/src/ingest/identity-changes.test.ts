@@ -4,26 +4,21 @@
 // the relay resolve the DID again at once, so a rotated key is known before the next commit.
 // Real PLC directory, two fake PDS hosts with real signed repos.
 import { Secp256k1Keypair } from '@welkin/crypto'
-import { openPlcStore, PlcDirectory, type PlcServer, startPlcServer } from '@welkin/plc'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { useTestPlc } from '../../../../test/support/plc.js'
 import type { Relay } from '../relay.js'
 import { FakePds, updateDid } from '../testing/fake-pds.js'
 import { requestCrawl, startTestRelay, tempDir } from '../testing/harness.js'
 import { readStream, waitUntil } from '../testing/stream-reader.js'
 
-let plcDir: ReturnType<typeof tempDir>
-let plc: PlcServer
-let closeStore: () => Promise<void>
+const plc = useTestPlc()
+
 let x: FakePds
 let y: FakePds
 let relay: Relay
 let data: ReturnType<typeof tempDir>
 
 beforeAll(async () => {
-  plcDir = tempDir('welkin-relay-plc-')
-  const store = await openPlcStore({ dataDir: plcDir.path })
-  closeStore = () => store.close()
-  plc = await startPlcServer(new PlcDirectory(store), { port: 0 })
   x = await FakePds.start(plc.url)
   y = await FakePds.start(plc.url)
   data = tempDir()
@@ -36,9 +31,6 @@ afterAll(async () => {
   await relay?.close()
   await x?.close()
   await y?.close()
-  await plc?.close(100)
-  await closeStore?.()
-  plcDir?.remove()
   data?.remove()
 })
 

@@ -13,15 +13,14 @@ import {
   writePosts,
 } from '@welkin/interop'
 import { createPds, type Pds, resolvePdsConfig } from '@welkin/pds'
-import { openPlcStore, PlcDirectory, type PlcServer, startPlcServer } from '@welkin/plc'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { useTestPlc } from '../../../../test/support/plc.js'
 import type { Relay } from '../relay.js'
 import { requestCrawl, startTestRelay, tempDir, xrpcGet } from '../testing/harness.js'
 import { waitUntil } from '../testing/stream-reader.js'
 
-let plcDir: ReturnType<typeof tempDir>
-let plc: PlcServer
-let closeStore: () => Promise<void>
+const plc = useTestPlc()
+
 let relayData: ReturnType<typeof tempDir>
 let pdsData: ReturnType<typeof tempDir>
 let relay: Relay
@@ -29,10 +28,6 @@ let official: OfficialPds
 let welkin: Pds
 
 beforeAll(async () => {
-  plcDir = tempDir('welkin-relay-plc-')
-  const store = await openPlcStore({ dataDir: plcDir.path })
-  closeStore = () => store.close()
-  plc = await startPlcServer(new PlcDirectory(store), { port: 0 })
   relayData = tempDir()
   relay = await startTestRelay(plc.url, relayData.path, { verifyWorkers: 1 })
   official = await startOfficialPds({ plcUrl: plc.url, crawlers: [relay.url] })
@@ -55,9 +50,7 @@ afterAll(async () => {
   await relay?.close()
   await welkin?.close()
   await official?.close()
-  await plc?.close(100)
-  await closeStore?.()
-  for (const d of [plcDir, relayData, pdsData]) d?.remove()
+  for (const d of [relayData, pdsData]) d?.remove()
 })
 
 interface Written {

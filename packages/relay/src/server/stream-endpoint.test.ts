@@ -5,27 +5,22 @@
 // receives every event. Real relay, real PLC, a fake PDS with real signed commits, raw
 // WebSocket clients decoding every frame.
 import { decodeFrame, type Frame } from '@welkin/firehose'
-import { openPlcStore, PlcDirectory, type PlcServer, startPlcServer } from '@welkin/plc'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { useTestPlc } from '../../../../test/support/plc.js'
 import type { Relay } from '../relay.js'
 import { FakePds } from '../testing/fake-pds.js'
 import { requestCrawl, startTestRelay, tempDir } from '../testing/harness.js'
 import { nextTestTid } from '../testing/repo-writer.js'
 import { readStream, waitUntil } from '../testing/stream-reader.js'
 
-let plcDir: ReturnType<typeof tempDir>
-let plc: PlcServer
-let closePlcStore: () => Promise<void>
+const plc = useTestPlc()
+
 let pds: FakePds
 let relay: Relay
 let data: ReturnType<typeof tempDir>
 
 beforeAll(async () => {
-  plcDir = tempDir('welkin-relay-plc-')
-  const store = await openPlcStore({ dataDir: plcDir.path })
-  closePlcStore = () => store.close()
-  plc = await startPlcServer(new PlcDirectory(store), { port: 0 })
   pds = await FakePds.start(plc.url)
   data = tempDir()
   // Small segments, so a few commits seal several and retention has whole segments to drop;
@@ -36,9 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await relay?.close()
   await pds?.close()
-  await plc?.close(100)
-  await closePlcStore?.()
-  plcDir?.remove()
   data?.remove()
 })
 
