@@ -16,27 +16,13 @@ import { ArchiveStore } from '@welkin/relay'
 import { exportRepoCar, MemoryBlockstore, type RecordWrite, Repo, verifyCommitEvent } from '@welkin/repo'
 import { tidFromTime } from '@welkin/syntax'
 import { heading } from './harness.js'
+import { xorshift32, zipfOps } from './workload.js'
 
 const ACCOUNTS = Number(process.env.ARCHIVE_BENCH_ACCOUNTS ?? 200)
 const COMMITS = Number(process.env.ARCHIVE_BENCH_COMMITS ?? 6000)
 
-let seed = 0x2545f491
-function rand(): number {
-  seed ^= seed << 13
-  seed ^= seed >>> 17
-  seed ^= seed << 5
-  return (seed >>> 0) / 2 ** 32
-}
-const ZIPF = Array.from({ length: 10 }, (_, i) => 1 / (i + 1) ** 2)
-const ZIPF_TOTAL = ZIPF.reduce((a, b) => a + b, 0)
-function opCount(): number {
-  let r = rand() * ZIPF_TOTAL
-  for (let i = 0; i < ZIPF.length; i++) {
-    r -= ZIPF[i]
-    if (r < 0) return i + 1
-  }
-  return 10
-}
+const rand = xorshift32(0x2545f491)
+const opCount = () => zipfOps(rand)
 
 let clock = Date.now() * 1000 - 3_600_000_000
 function tid(): string {

@@ -27,6 +27,7 @@ import { Database } from '@welkin/sqlite'
 import { tidFromTime } from '@welkin/syntax'
 import WebSocket, { WebSocketServer } from 'ws'
 import { heading, measure, memoryMiB, report } from './harness.js'
+import { xorshift32, zipfOps } from './workload.js'
 
 const HOSTS = 4
 const ACCOUNTS = 4000
@@ -43,24 +44,8 @@ interface Account {
 }
 
 // --- deterministic randomness, so the cache and the runs compare ---------------------------
-let seed = 0x9e3779b9
-function rand(): number {
-  seed ^= seed << 13
-  seed ^= seed >>> 17
-  seed ^= seed << 5
-  return (seed >>> 0) / 2 ** 32
-}
-// Ops per commit over 1..10 with P(n) ∝ 1/n² (mean ≈ 1.9; most network commits carry one record).
-const ZIPF = Array.from({ length: 10 }, (_, i) => 1 / (i + 1) ** 2)
-const ZIPF_TOTAL = ZIPF.reduce((a, b) => a + b, 0)
-function opCount(): number {
-  let r = rand() * ZIPF_TOTAL
-  for (let i = 0; i < ZIPF.length; i++) {
-    r -= ZIPF[i]
-    if (r < 0) return i + 1
-  }
-  return 10
-}
+const rand = xorshift32(0x9e3779b9)
+const opCount = () => zipfOps(rand)
 
 function didFor(i: number): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567'

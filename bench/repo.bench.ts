@@ -24,6 +24,7 @@ import {
 } from '@welkin/repo'
 import { tidFromTime } from '@welkin/syntax'
 import { heading, measure, report } from './harness.js'
+import { xorshift32, zipfOps as zipfOpsFrom } from './workload.js'
 
 interface RawSecp256k1 {
   publicKeyConvert(pubkey: Uint8Array, compressed: boolean): Uint8Array
@@ -37,13 +38,7 @@ const EVENTS_PER_SIZE = 500
 const COLLECTIONS = ['app.bsky.feed.post', 'app.bsky.feed.like', 'app.bsky.graph.follow']
 
 // Deterministic pseudo-randomness, so runs compare.
-let seed = 0x2545f491
-function rand(): number {
-  seed ^= seed << 13
-  seed ^= seed >>> 17
-  seed ^= seed << 5
-  return (seed >>> 0) / 2 ** 32
-}
+let rand = xorshift32(0x2545f491)
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]
 
 // Record keys are TIDs: 2023 onwards for the existing records, then "now" for the stream.
@@ -92,16 +87,7 @@ async function bigRepo(size: number, keypair: Secp256k1Keypair, did: string) {
 /** Ops per commit: uniform over 1..10 (heavy), or P(n) ∝ 1/n² over 1..10 (mean 1.9; most
  * commits on the live network carry a single record). */
 const uniformOps = () => 1 + Math.floor(rand() * 10)
-const ZIPF = Array.from({ length: 10 }, (_, i) => 1 / (i + 1) ** 2)
-const ZIPF_TOTAL = ZIPF.reduce((a, b) => a + b, 0)
-function zipfOps(): number {
-  let r = rand() * ZIPF_TOTAL
-  for (let i = 0; i < ZIPF.length; i++) {
-    r -= ZIPF[i]
-    if (r < 0) return i + 1
-  }
-  return ZIPF.length
-}
+const zipfOps = () => zipfOpsFrom(rand)
 
 type Base = Awaited<ReturnType<typeof bigRepo>>
 
@@ -317,7 +303,7 @@ console.log('Sync 1.1 streams (k256 signatures, one core):')
 async function makeStreams(): Promise<[CommitEvent[], CommitEvent[]]> {
   // The sections above draw a varying number of random keys: restart, so every run (and
   // every version of the code) verifies the same streams.
-  seed = 0x2545f491
+  rand = xorshift32(0x2545f491)
   clock = 1_672_531_200_000_000
   const bases: Base[] = []
   for (const size of SIZES) bases.push(await bigRepo(size, keypair, did))
