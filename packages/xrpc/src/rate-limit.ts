@@ -1,6 +1,9 @@
 // In-memory token buckets, keyed by whatever the caller chooses (an IP, a DID). A bucket holds up
 // to `points` tokens and refills continuously at `points` per `durationMs`, so bursts up to the
-// capacity pass and the long-run rate is bounded. Memory is bounded by `maxKeys`.
+// capacity pass and the long-run rate is bounded. Memory is bounded by `maxKeys`: buckets are
+// kept in least-recently-used order, idle ones (refilled to full, so indistinguishable from a new
+// bucket) are dropped first, and past the cap the least recently seen key is forgotten, so a
+// flood of distinct keys costs a fixed amount of memory.
 import type { IncomingMessage } from 'node:http'
 import { RateLimitExceededError, XrpcConfigError } from './errors.js'
 
@@ -8,7 +11,7 @@ export interface RateLimiterOptions {
   /** Capacity of a bucket, and how many tokens it regains per `durationMs`. */
   points: number
   durationMs: number
-  /** Buckets kept before idle ones are dropped (default 100,000). */
+  /** Most buckets held at once (default 100,000); idle ones go first, then the least recently used. */
   maxKeys?: number
   /** Clock in milliseconds, for tests. */
   now?: () => number
@@ -55,15 +58,21 @@ export class RateLimiter {
   /** Takes `cost` tokens from `key`'s bucket if it has them. */
   consume(key: string, cost = 1): RateLimitResult {
     const now = this.#now()
+    this.#dropIdle(now)
     let bucket = this.#buckets.get(key)
     if (bucket === undefined) {
-      if (this.#buckets.size >= this.#maxKeys) this.#evict(now)
+      if (this.#buckets.size >= this.#maxKeys) {
+        const oldest = this.#buckets.keys().next()
+        if (!oldest.done) this.#buckets.delete(oldest.value)
+      }
       bucket = { tokens: this.points, at: now }
-      this.#buckets.set(key, bucket)
     } else {
+      // Insertion order is recency order: a bucket moves to the end whenever it is used.
+      this.#buckets.delete(key)
       bucket.tokens = Math.min(this.points, bucket.tokens + (now - bucket.at) * this.#rate)
       bucket.at = now
     }
+    this.#buckets.set(key, bucket)
     const allowed = bucket.tokens >= cost
     if (allowed) bucket.tokens -= cost
     return {
@@ -81,14 +90,10 @@ export class RateLimiter {
     return this.#buckets.size
   }
 
-  /** Drops full buckets (a new one would be identical); if that is not enough, the oldest tenth. */
-  #evict(now: number): void {
+  /** Forgets buckets that have refilled; the least recently used come first, so this stops early. */
+  #dropIdle(now: number): void {
     for (const [key, b] of this.#buckets) {
-      if (b.tokens + (now - b.at) * this.#rate >= this.points) this.#buckets.delete(key)
-    }
-    let excess = this.#buckets.size - Math.floor(this.#maxKeys * 0.9)
-    for (const key of this.#buckets.keys()) {
-      if (excess-- <= 0) break
+      if (b.tokens + (now - b.at) * this.#rate < this.points) return
       this.#buckets.delete(key)
     }
   }

@@ -1,10 +1,10 @@
-// A token bucket per client address for the directory's writes: each POST takes a token, tokens
-// refill at `perSecond` up to `burst`. Memory is bounded by `maxClients`: buckets are kept in
-// least-recently-used order, idle ones (refilled to full, so indistinguishable from a new
-// bucket) are dropped first, and past the cap the least recently seen client is forgotten, so a
-// flood of distinct addresses costs a fixed amount of memory, never more.
+// The directory's limit on writes: a token bucket per client address (xrpc's RateLimiter, the
+// one bucket implementation in Welkin, with its bounded, least-recently-used memory): each POST
+// takes a token, tokens refill at `perSecond` up to `burst`, and at most `maxClients` buckets are
+// held, so a flood of distinct addresses costs a fixed amount of memory, never more.
 import type { IncomingMessage } from 'node:http'
 import { isIPv4, isIPv6 } from 'node:net'
+import { RateLimiter } from '@welkin/xrpc/rate-limit'
 
 export interface ClientRateLimit {
   /** Sustained POSTs per second per client (default 60). */
@@ -21,66 +21,31 @@ export const DEFAULT_CLIENT_RATE_LIMIT: Readonly<Required<ClientRateLimit>> = Ob
   maxClients: 10_000,
 })
 
-interface Bucket {
-  tokens: number
-  /** When `tokens` was last brought up to date (ms). */
-  at: number
-}
-
 export class ClientRateLimiter {
-  readonly #perMs: number
-  readonly #burst: number
-  readonly #maxClients: number
-  readonly #clock: () => number
-  /** Insertion order is recency order: a bucket is moved to the end whenever it is used. */
-  readonly #buckets = new Map<string, Bucket>()
+  readonly #buckets: RateLimiter
 
   constructor(opts: ClientRateLimit = {}, clock: () => number = Date.now) {
     const { perSecond, burst, maxClients } = { ...DEFAULT_CLIENT_RATE_LIMIT, ...opts }
     if (!(perSecond > 0) || !(burst >= 1) || !(maxClients >= 1)) {
       throw new RangeError('client rate limit: perSecond > 0, burst >= 1 and maxClients >= 1 are required')
     }
-    this.#perMs = perSecond / 1000
-    this.#burst = burst
-    this.#maxClients = Math.floor(maxClients)
-    this.#clock = clock
+    this.#buckets = new RateLimiter({
+      points: burst,
+      durationMs: (burst / perSecond) * 1000,
+      maxKeys: Math.floor(maxClients),
+      now: clock,
+    })
   }
 
   /** Takes a token for `client`: 0 when allowed, else the seconds until one is available. */
   take(client: string): number {
-    const now = this.#clock()
-    this.#dropIdle(now)
-    let bucket = this.#buckets.get(client)
-    if (bucket) {
-      this.#buckets.delete(client)
-      bucket.tokens = Math.min(this.#burst, bucket.tokens + (now - bucket.at) * this.#perMs)
-      bucket.at = now
-    } else {
-      if (this.#buckets.size >= this.#maxClients) {
-        const oldest = this.#buckets.keys().next()
-        if (!oldest.done) this.#buckets.delete(oldest.value)
-      }
-      bucket = { tokens: this.#burst, at: now }
-    }
-    this.#buckets.set(client, bucket)
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1
-      return 0
-    }
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.#perMs / 1000))
+    const { allowed, retryAfterMs } = this.#buckets.consume(client)
+    return allowed ? 0 : Math.max(1, Math.ceil(retryAfterMs / 1000))
   }
 
   /** Clients currently remembered (for tests and metrics). */
   get size(): number {
     return this.#buckets.size
-  }
-
-  /** Forgets buckets that have refilled; the least recently used come first, so this stops early. */
-  #dropIdle(now: number): void {
-    for (const [client, bucket] of this.#buckets) {
-      if (bucket.tokens + (now - bucket.at) * this.#perMs < this.#burst) return
-      this.#buckets.delete(client)
-    }
   }
 }
 
